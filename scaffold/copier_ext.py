@@ -1,0 +1,60 @@
+"""The jinja extension the templates load: Nix escaping filters and the plan.
+
+copier imports it by name (`_jinja_extensions` in templates/copier.yml), so
+`copier copy` / `copier update --trust` run by hand render exactly what
+nixbtw renders: the plan is recomputed from the saved answers, never stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import jinja2
+from jinja2.ext import Extension
+
+from scaffold import nixlit
+from scaffold.plan import Plan, make_plan
+from scaffold.spec import HostSpec
+
+
+@functools.lru_cache(maxsize=32)
+def _plan_for(answers_json: str, on_iso: str) -> Plan:
+    import datetime as dt
+
+    from scaffold.answers import build_spec
+
+    spec = build_spec(json.loads(answers_json), on=dt.date.fromisoformat(on_iso))
+    return make_plan(spec, on=dt.date.fromisoformat(on_iso))
+
+
+def plan_from_context(context: Any) -> Plan:
+    from scaffold.answers import today
+
+    answers = {name: context[name] for name in HostSpec.model_fields if name in context}
+    return _plan_for(json.dumps(answers, sort_keys=True, default=str), today().isoformat())
+
+
+@jinja2.pass_context
+def _plan(context: Any) -> Plan:
+    return plan_from_context(context)
+
+
+def _indent_list(items: list[str], indent: int) -> str:
+    pad = " " * indent
+    return "\n".join(pad + item for item in items)
+
+
+class NixbtwExtension(Extension):
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        # A typo in a template must fail the render, not vanish from the output.
+        environment.undefined = jinja2.StrictUndefined
+        environment.filters.update(
+            nix=nixlit.value,
+            nix_str=nixlit.string,
+            nix_attr=nixlit.attr,
+            nix_attr_path=lambda names: nixlit.attr_path(*names),
+        )
+        environment.globals["nixbtw_plan"] = _plan

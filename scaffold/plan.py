@@ -1,0 +1,199 @@
+"""Facts derived from a spec, computed once so templates stay plain Nix.
+
+Everything here is pure: same spec and date in, same plan out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from scaffold import releases
+from scaffold.spec import HostSpec, User
+
+GC_RETENTION = "30d"
+BOOT_ENTRIES = 20
+HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
+PERSIST = "/persist"
+
+
+@dataclass(frozen=True, slots=True)
+class FlakeInput:
+    name: str
+    url: str
+    # input name -> what it follows ("" drops the input)
+    follows: tuple[tuple[str, str], ...] = ()
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnfreeEntry:
+    name: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    spec: HostSpec
+    release: releases.Release
+    host_dir: str
+    inputs: tuple[FlakeInput, ...]
+    modules: tuple[str, ...]
+    unfree: tuple[UnfreeEntry, ...]
+    unfree_all: bool
+    insecure: tuple[str, ...]
+    system_packages: tuple[str, ...]
+    kernel: str | None
+    host_id: str | None
+    nix_package: str | None
+    shells: tuple[str, ...]
+    warnings: tuple[str, ...]
+    eol: bool
+    host_key: str
+    gc_retention: str = GC_RETENTION
+    boot_entries: int = BOOT_ENTRIES
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.inputs)
+
+    def groups(self, user: User) -> list[str]:
+        groups = []
+        if user.admin:
+            groups.append("wheel")
+        if user.admin and self.spec.networkmanager:
+            groups.append("networkmanager")
+        return groups
+
+    def home_users(self) -> list[User]:
+        return list(self.spec.users) if self.spec.hm_mode != "none" else []
+
+
+def host_id(hostname: str) -> str:
+    """A stable 8-hex-digit networking.hostId (ZFS refuses to import without one)."""
+    return hashlib.sha256(hostname.encode()).hexdigest()[:8]
+
+
+def _inputs(spec: HostSpec, rel: releases.Release) -> list[FlakeInput]:
+    darwin = spec.lane == "darwin"
+    nixpkgs_branch = rel.nixpkgs_darwin if darwin else rel.nixpkgs
+    out = [FlakeInput("nixpkgs", f"github:NixOS/nixpkgs/{nixpkgs_branch}",
+                      why="every other input follows this one: one nixpkgs in the lock")]
+    follow = (("nixpkgs", "nixpkgs"),)
+    if darwin:
+        out.append(FlakeInput("nix-darwin", f"github:nix-darwin/nix-darwin/{rel.nix_darwin}",
+                              follow, "must match the nixpkgs release or evaluation stops"))
+    if spec.lane == "nixos-wsl":
+        out.append(FlakeInput("nixos-wsl", f"github:nix-community/NixOS-WSL/{rel.nixos_wsl}", follow))
+    if spec.hm_mode != "none":
+        out.append(FlakeInput("home-manager",
+                              f"github:nix-community/home-manager/{rel.home_manager}", follow,
+                              "the release branch that matches nixpkgs"))
+    if spec.disk.layout != "none":
+        out.append(FlakeInput("disko", "github:nix-community/disko/latest", follow))
+    if spec.disk.impermanence:
+        out.append(FlakeInput("impermanence", "github:nix-community/impermanence",
+                              (("nixpkgs", ""), ("home-manager", "")),
+                              "its inputs are only for its own tests"))
+    if spec.hardware.profile:
+        out.append(FlakeInput("nixos-hardware", "github:NixOS/nixos-hardware", follow))
+    if spec.secrets.tool == "sops-nix":
+        out.append(FlakeInput("sops-nix", "github:Mic92/sops-nix", follow))
+    if spec.secrets.tool == "agenix":
+        out.append(FlakeInput("agenix", "github:ryantm/agenix",
+                              (("nixpkgs", "nixpkgs"), ("darwin", ""), ("home-manager", ""))))
+    if spec.nix == "determinate":
+        out.append(FlakeInput("determinate",
+                              "https://flakehub.com/f/DeterminateSystems/determinate/3",
+                              why="no follows: Determinate's cache hits need its own nixpkgs"))
+    return out
+
+
+def _modules(spec: HostSpec) -> list[str]:
+    mods: list[str] = []
+    if spec.lane == "nixos-wsl":
+        mods.append("inputs.nixos-wsl.nixosModules.default")
+    if spec.hardware.profile:
+        mods.append(f"inputs.nixos-hardware.nixosModules.{spec.hardware.profile}")
+    if spec.disk.layout != "none":
+        mods.append("inputs.disko.nixosModules.disko")
+    if spec.disk.impermanence:
+        mods.append("inputs.impermanence.nixosModules.impermanence")
+    if spec.secrets.tool == "sops-nix":
+        mods.append("inputs.sops-nix.nixosModules.sops")
+    if spec.secrets.tool == "agenix":
+        mods.append("inputs.agenix.nixosModules.default")
+    if spec.nix == "determinate":
+        mods.append("inputs.determinate.nixosModules.default")
+    if spec.hm_mode == "nixos-module":
+        mods.append("inputs.home-manager.nixosModules.home-manager")
+    return mods
+
+
+NVIDIA_UNFREE = ("nvidia-x11", "nvidia-settings", "nvidia-persistenced")
+
+
+def _unfree(spec: HostSpec) -> list[UnfreeEntry]:
+    out: list[UnfreeEntry] = []
+    if isinstance(spec.packages.unfree, list):
+        out += [UnfreeEntry(n, "asked for in the answers") for n in spec.packages.unfree]
+    if "nvidia" in spec.hardware.gpu and spec.is_nixos:
+        out += [UnfreeEntry(n, "the NVIDIA driver (hardware.gpu has nvidia)") for n in NVIDIA_UNFREE]
+    seen: set[str] = set()
+    return [e for e in out if not (e.name in seen or seen.add(e.name))]  # type: ignore[func-returns-value]
+
+
+def _kernel(spec: HostSpec) -> str | None:
+    k = spec.hardware.kernel
+    if k == "default":
+        return None
+    if k == "latest":
+        return "pkgs.linuxPackages_latest"
+    return "pkgs.linuxPackages_" + k.replace(".", "_")
+
+
+def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
+    out = releases.release_warnings(rel, on)
+    if spec.hardware.kernel == "latest" and ("nvidia" in spec.hardware.gpu):
+        out.append("kernel: latest with the NVIDIA driver: the out-of-tree module can lag the "
+                   "newest kernel and fail to build; kernel: default is the safe choice.")
+    dev = spec.disk.device or ""
+    if dev and not dev.startswith(("/dev/disk/by-id/", "/dev/disk/by-path/")):
+        out.append(f"disk.device {dev} is not a stable name: it can point at another disk after "
+                   "a reboot or a new drive; prefer /dev/disk/by-id/...")
+    if spec.services.openssh and not any(u.ssh_keys for u in spec.users):
+        out.append("services.openssh is on but no user has ssh_keys: password login is off, "
+                   "so nobody can log in over SSH.")
+    if spec.packages.unfree == "all":
+        out.append("packages.unfree: all admits every unfree package; naming them keeps "
+                   "surprises out.")
+    return out
+
+
+def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
+    """Derive everything the templates need from a resolved spec."""
+    assert spec.release is not None, "plan needs a resolved spec"
+    rel = releases.get(spec.release)
+    shells = sorted({u.shell for u in spec.users} - {"bash"})
+    nix_package = "pkgs.lixPackageSets.stable.lix" if spec.nix == "lix" else None
+    host_key = (PERSIST if spec.disk.impermanence else "") + HOST_KEY
+    return Plan(
+        spec=spec,
+        release=rel,
+        host_dir=f"hosts/{spec.hostname}",
+        inputs=tuple(_inputs(spec, rel)),
+        modules=tuple(_modules(spec)),
+        unfree=tuple(_unfree(spec)),
+        unfree_all=spec.packages.unfree == "all",
+        insecure=tuple(spec.packages.insecure),
+        system_packages=tuple(spec.packages.system),
+        kernel=_kernel(spec),
+        host_id=host_id(spec.hostname) if spec.disk.layout == "zfs" else None,
+        nix_package=nix_package,
+        shells=tuple(shells),
+        warnings=tuple(_warnings(spec, rel, on)),
+        eol=rel.is_end_of_life(on),
+        host_key=host_key,
+    )

@@ -1,0 +1,82 @@
+"""Rendering: spec in, files out as data. copier does the templating."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import warnings
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from scaffold.copier_ext import NixbtwExtension
+from scaffold.errors import InputError
+from scaffold.plan import Plan, make_plan
+from scaffold.spec import HostSpec
+
+RENDERED_LANES = ("nixos-flake",)
+ANSWERS_FILE = "hosts/{host}/.copier-answers.yml"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A host as data: repo-relative paths to file contents."""
+
+    plan: Plan
+    files: dict[str, str]
+    # Files the user owns once they exist: written only when absent.
+    seeds: dict[str, str]
+    answers_file: str
+
+
+def template_root() -> Path:
+    """The copier template: inside the wheel, or the source checkout."""
+    packaged = Path(str(resources.files("scaffold"))) / "_templates"
+    if (packaged / "copier.yml").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def answers_data(spec: HostSpec) -> dict[str, object]:
+    # Every answer is recorded explicitly, defaults included, so a newer
+    # nixbtw with other defaults never changes an existing host behind its back.
+    return spec.model_dump(mode="json")
+
+
+def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
+    if spec.lane not in RENDERED_LANES:
+        raise InputError("lane", f"lane {spec.lane} is validated but not rendered yet",
+                         f"use lane: {' or '.join(RENDERED_LANES)}")
+    plan = make_plan(spec, on=on)
+    answers_file = ANSWERS_FILE.format(host=spec.hostname)
+    root = template_root()
+    from copier import run_copy  # heavy: imported only when rendering
+
+    with tempfile.TemporaryDirectory(prefix="nixbtw-") as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_copy(
+            str(root), tmp, data=answers_data(spec), defaults=True, quiet=True,
+            unsafe=True, answers_file=answers_file, overwrite=True,
+        )
+        files = {
+            p.relative_to(tmp).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(Path(tmp).rglob("*")) if p.is_file()
+        }
+    seeds = _render_seeds(root, plan)
+    return Rendered(plan=plan, files=files, seeds=seeds, answers_file=answers_file)
+
+
+def _render_seeds(root: Path, plan: Plan) -> dict[str, str]:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root / "flake" / "_seeds")),
+        extensions=[NixbtwExtension], trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, autoescape=False,
+    )
+    ctx = answers_data(plan.spec)
+    seeds: dict[str, str] = {}
+    for user in plan.home_users():
+        text = env.get_template("home.nix.jinja").render(**ctx, user=user)
+        seeds[f"{plan.host_dir}/home/{user.name}.nix"] = text
+    return seeds

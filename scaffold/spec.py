@@ -1,0 +1,569 @@
+"""The answers a host is generated from: one pydantic model, every rule in it.
+
+Field shapes and per-field rules are pydantic validators; rules that relate
+fields to each other live in `HostSpec.problems()`, which returns every problem
+at once so a user fixes an answers file in one pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import difflib
+import functools
+import re
+import zoneinfo
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from scaffold import releases
+from scaffold.errors import Problem
+
+Lane = Literal["nixos-flake", "nixos-channels", "darwin", "home-manager", "nixos-wsl"]
+NixImpl = Literal["nix", "lix", "determinate"]
+System = Literal["x86_64-linux", "aarch64-linux", "aarch64-darwin", "x86_64-darwin"]
+Cpu = Literal["intel", "amd", "other"]
+Gpu = Literal["intel", "amd", "nvidia"]
+Loader = Literal["systemd-boot", "grub"]
+Layout = Literal["none", "ext4", "btrfs", "zfs"]
+SecretsTool = Literal["none", "sops-nix", "agenix"]
+HomeManagerMode = Literal["none", "nixos-module", "standalone", "darwin-module"]
+Shell = Literal["bash", "zsh", "fish"]
+PasswordMode = Literal["none", "secret"]
+BrewCleanup = Literal["none", "check", "uninstall", "zap"]
+
+NIXOS_LANES: tuple[str, ...] = ("nixos-flake", "nixos-channels", "nixos-wsl")
+LINUX_SYSTEMS: tuple[str, ...] = ("x86_64-linux", "aarch64-linux")
+DARWIN_SYSTEMS: tuple[str, ...] = ("aarch64-darwin", "x86_64-darwin")
+
+_HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_USERNAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+_RESERVED_USERS = frozenset(
+    {"root", "nobody", "daemon", "bin", "sys", "messagebus", "sshd", "polkituser",
+     "nixbld", "systemd-network", "systemd-resolve", "systemd-timesync", "systemd-oom",
+     "systemd-coredump", "dhcpcd", "avahi", "nscd", "wheel", "users", "admin"}
+)
+_AGE_RECIPIENT = re.compile(r"age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}")
+_SSH_KEY_TYPES = (
+    "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+_LOCALE = re.compile(r"(?:[a-z]{2,3}(?:_[A-Z]{2})?|C)\.(?:UTF-8|utf8)(?:@[a-z]+)?")
+_PKG_ATTR = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
+_PNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*")
+_INSECURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*-[0-9][A-Za-z0-9+._-]*")
+_SIZE = re.compile(r"[1-9][0-9]*(?:\.[0-9]+)?[KMGT]")
+_DEVICE = re.compile(r"/dev/[A-Za-z0-9/_.:+@=-]+")
+_UNSTABLE_DEVICE = re.compile(r"/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+|nvme\d+n\d+|mmcblk\d+)")
+_KERNEL = re.compile(r"default|latest|\d+\.\d+")
+_STATE_VERSION = re.compile(r"\d\d\.\d\d")
+
+
+class _Model(BaseModel):
+    # Unknown keys are errors: a typo must never be silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _problem(problem: str, fix: str) -> ValueError:
+    return ValueError(f"{problem}; {fix}")
+
+
+@functools.cache
+def timezones() -> frozenset[str]:
+    return frozenset(
+        z for z in zoneinfo.available_timezones()
+        if not z.startswith(("posix/", "right/", "Etc/")) and z not in {"localtime", "Factory"}
+    ) | {"UTC"}
+
+
+def did_you_mean(word: str, options: list[str] | frozenset[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_ssh_public_key(key: str) -> str:
+    parts = key.strip().split(None, 2)
+    if len(parts) < 2 or parts[0] not in _SSH_KEY_TYPES:
+        raise _problem(
+            f"{_clip(key)!r} is not an SSH public key",
+            "paste one line of a .pub file, e.g. 'ssh-ed25519 AAAA... you@laptop'",
+        )
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except binascii.Error:
+        raise _problem(f"the key data of {_clip(key)!r} is not base64",
+                       "paste the .pub line unchanged") from None
+    # The blob starts with its own key type; a mismatch means a corrupted paste.
+    if len(blob) < 4 or blob[4:4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
+        raise _problem(f"the key data of {_clip(key)!r} does not match its type {parts[0]}",
+                       "paste the .pub line unchanged")
+    if any(ord(c) < 32 for c in key):
+        raise _problem("an SSH key must be a single line", "remove line breaks and tabs")
+    return key.strip()
+
+
+def check_age_recipient(key: str) -> str:
+    if not _AGE_RECIPIENT.fullmatch(key.strip()):
+        raise _problem(
+            f"{_clip(key)!r} is not an age recipient",
+            "give an 'age1...' public key (age-keygen -y, or ssh-to-age < ~/.ssh/id_ed25519.pub)",
+        )
+    return key.strip()
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class Hardware(_Model):
+    profile: str | None = Field(
+        None, description="nixos-hardware module name (e.g. framework-13-7040-amd), or null")
+    cpu: Cpu = Field("other", description="CPU vendor, for microcode updates")
+    gpu: list[Gpu] = Field(default_factory=list, description="GPUs in the machine")
+    nvidia_open: bool | None = Field(
+        None, description="NVIDIA: open kernel module (true for Turing/RTX and newer)")
+    kernel: str = Field(
+        "default", description="default (the release's LTS), latest, or an LTS like 6.12")
+
+    @field_validator("kernel")
+    @classmethod
+    def _kernel(cls, v: str) -> str:
+        if not _KERNEL.fullmatch(v):
+            raise _problem(f"unknown kernel {v!r}", "use default, latest, or an LTS series like 6.12")
+        return v
+
+    @field_validator("gpu")
+    @classmethod
+    def _unique_gpus(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(v))
+
+
+class Boot(_Model):
+    loader: Loader | None = Field(
+        None, description="boot loader; default systemd-boot on NixOS, none elsewhere")
+
+
+class Disk(_Model):
+    layout: Layout = Field("none", description="disko layout; none keeps your own partitions")
+    device: str | None = Field(None, description="whole disk, preferably /dev/disk/by-id/...")
+    encrypt: bool = Field(False, description="LUKS (ext4, btrfs) or native ZFS encryption")
+    swap_size: str | None = Field(None, description="swap size like 16G, or null for none")
+    impermanence: bool = Field(False, description="wipe / at every boot (btrfs or zfs)")
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not _DEVICE.fullmatch(v) or "/../" in v or v.endswith("/.."):
+            raise _problem(f"{_clip(v)!r} is not a block device path",
+                           "use /dev/disk/by-id/... (ls -l /dev/disk/by-id on the target)")
+        return v
+
+    @field_validator("swap_size")
+    @classmethod
+    def _swap(cls, v: str | None) -> str | None:
+        if v is not None and not _SIZE.fullmatch(v):
+            raise _problem(f"{v!r} is not a size", "write it like 8G or 512M, or null for no swap")
+        return v
+
+
+class Secrets(_Model):
+    tool: SecretsTool = Field("none", description="secrets tool")
+    admin_keys: list[str] = Field(
+        default_factory=list,
+        description="admins' public keys that can decrypt (age1... for sops-nix; age or SSH for agenix)",
+    )
+
+
+class User(_Model):
+    name: str = Field(description="login name (POSIX)")
+    admin: bool = Field(False, description="member of wheel (sudo)")
+    shell: Shell = Field("bash", description="login shell")
+    description: str = Field("", description="full name (GECOS)")
+    ssh_keys: list[str] = Field(default_factory=list, description="SSH public keys for login")
+    password: PasswordMode = Field(
+        "none", description="none (set it with passwd) or secret (hashed, from the secrets tool)")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _USERNAME.fullmatch(v):
+            raise _problem(f"{_clip(v)!r} is not a valid user name",
+                           "use lowercase letters, digits, - and _, starting with a letter")
+        if v in _RESERVED_USERS or v.startswith(("nixbld", "systemd-")):
+            raise _problem(f"{v!r} is a system account",
+                           "pick a personal name; admins get sudo through admin: true")
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _gecos(cls, v: str) -> str:
+        # A colon or newline would corrupt /etc/passwd.
+        if any(c in v for c in ":\n\r\0"):
+            raise _problem("the description cannot contain ':' or line breaks",
+                           "write the full name on one line without ':'")
+        return v
+
+    @field_validator("ssh_keys")
+    @classmethod
+    def _keys(cls, v: list[str]) -> list[str]:
+        return [check_ssh_public_key(k) for k in v]
+
+
+class HomeManager(_Model):
+    mode: HomeManagerMode | None = Field(
+        None, description="none, nixos-module, darwin-module or standalone; default fits the lane")
+
+
+class Packages(_Model):
+    system: list[str] = Field(default_factory=lambda: ["git"],
+                              description="attribute names in pkgs")
+    unfree: list[str] | Literal["all"] = Field(
+        default_factory=list, description="unfree package names allowed, or all")
+    insecure: list[str] = Field(
+        default_factory=list, description="insecure packages allowed, as name-version")
+
+    @field_validator("system")
+    @classmethod
+    def _attrs(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not _PKG_ATTR.fullmatch(name):
+                raise _problem(f"{_clip(name)!r} is not a package attribute",
+                               "use the attribute name from search.nixos.org, e.g. git or python3Packages.black")
+        return list(dict.fromkeys(v))
+
+    @field_validator("unfree")
+    @classmethod
+    def _pnames(cls, v: list[str] | str) -> list[str] | str:
+        if isinstance(v, str):
+            return v
+        for name in v:
+            if not _PNAME.fullmatch(name):
+                raise _problem(f"{_clip(name)!r} is not a package name",
+                               "give the name lib.getName reports, e.g. spotify or steam-unwrapped")
+        return list(dict.fromkeys(v))
+
+    @field_validator("insecure")
+    @classmethod
+    def _insecure(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not _INSECURE.fullmatch(name):
+                raise _problem(f"{_clip(name)!r} has no version",
+                               "insecure packages are allowed by exact name-version, e.g. olm-3.2.16")
+        return list(dict.fromkeys(v))
+
+
+class Services(_Model):
+    openssh: bool = Field(False, description="run sshd (keys only, no root or password login)")
+    networkmanager: bool | None = Field(
+        None, description="NetworkManager; default on for NixOS hosts except WSL")
+
+
+class Homebrew(_Model):
+    enable: bool = Field(False, description="let nix-darwin manage Homebrew")
+    casks: list[str] = Field(default_factory=list, description="casks, listed declaratively")
+    brews: list[str] = Field(default_factory=list, description="formulae")
+    cleanup: BrewCleanup = Field(
+        "none", description="what activation does with unlisted brew packages")
+
+    @field_validator("casks", "brews")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9@+._/-]*", name):
+                raise _problem(f"{_clip(name)!r} is not a Homebrew name",
+                               "use the name brew search shows, e.g. firefox or homebrew/cask/iterm2")
+        return v
+
+
+class Darwin(_Model):
+    touch_id_sudo: bool = Field(False, description="Touch ID for sudo")
+    homebrew: Homebrew = Field(default_factory=Homebrew)
+
+
+class HostSpec(_Model):
+    hostname: str = Field(description="host name (RFC 1123 label)")
+    lane: Lane = Field("nixos-flake", description="what kind of system this is")
+    nix: NixImpl = Field("nix", description="Nix implementation")
+    system: System = Field("x86_64-linux", description="platform")
+    release: str | None = Field(
+        None, description="NixOS release, or unstable; default: newest stable today")
+    state_version: str | None = Field(
+        None, description="stateVersion of the first install; defaults to the release, never bumped")
+    darwin_state_version: int | None = Field(
+        None, description="nix-darwin's integer stateVersion; defaults to the release's newest")
+    timezone: str = Field("UTC", description="IANA time zone, e.g. Europe/Berlin")
+    locale: str = Field("en_US.UTF-8", description="default locale")
+    hardware: Hardware = Field(default_factory=Hardware)
+    boot: Boot = Field(default_factory=Boot)
+    disk: Disk = Field(default_factory=Disk)
+    secrets: Secrets = Field(default_factory=Secrets)
+    users: list[User] = Field(min_length=1, description="people who log in")
+    home_manager: HomeManager = Field(default_factory=HomeManager)
+    packages: Packages = Field(default_factory=Packages)
+    services: Services = Field(default_factory=Services)
+    darwin: Darwin = Field(default_factory=Darwin)
+
+    @field_validator("hostname")
+    @classmethod
+    def _hostname(cls, v: str) -> str:
+        if _HOSTNAME.fullmatch(v):
+            return v
+        if _HOSTNAME.fullmatch(v.lower()):
+            raise _problem(f"{_clip(v)!r} has capital letters", f"use {v.lower()!r}")
+        raise _problem(f"{_clip(v)!r} is not a valid host name",
+                       "use 1-63 lowercase letters, digits and inner hyphens (RFC 1123)")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        if v not in timezones():
+            raise _problem(f"{_clip(v)!r} is not an IANA time zone{did_you_mean(v, timezones())}",
+                           "use a name like Europe/Berlin or America/New_York")
+        return v
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v: str) -> str:
+        if not _LOCALE.fullmatch(v):
+            raise _problem(f"{_clip(v)!r} is not a UTF-8 locale", "use a name like en_US.UTF-8")
+        return v
+
+    @field_validator("release", "state_version", mode="before")
+    @classmethod
+    def _yaml_number(cls, v: object) -> object:
+        # `release: 26.05` unquoted is a float in YAML; read it as the user meant.
+        if isinstance(v, float):
+            return f"{v:.2f}"
+        return v
+
+    @field_validator("release")
+    @classmethod
+    def _release(cls, v: str | None) -> str | None:
+        if v is not None and v not in releases.known_versions():
+            raise _problem(f"unknown release {_clip(v)!r}",
+                           f"use one of {', '.join(releases.known_versions())}")
+        return v
+
+    @field_validator("state_version")
+    @classmethod
+    def _state_version(cls, v: str | None) -> str | None:
+        if v is not None and not _STATE_VERSION.fullmatch(v):
+            raise _problem(f"{_clip(v)!r} is not a stateVersion",
+                           "write it as YY.MM, the release of the first install, e.g. \"26.05\"")
+        return v
+
+    # ---- derived views -------------------------------------------------
+
+    @property
+    def is_nixos(self) -> bool:
+        return self.lane in NIXOS_LANES
+
+    @property
+    def hm_mode(self) -> str:
+        if self.home_manager.mode is not None:
+            return self.home_manager.mode
+        return "standalone" if self.lane == "home-manager" else "none"
+
+    @property
+    def loader(self) -> str | None:
+        if self.boot.loader is not None:
+            return self.boot.loader
+        return "systemd-boot" if self.lane in ("nixos-flake", "nixos-channels") else None
+
+    @property
+    def networkmanager(self) -> bool:
+        if self.services.networkmanager is not None:
+            return self.services.networkmanager
+        return self.lane in ("nixos-flake", "nixos-channels")
+
+    @property
+    def admins(self) -> list[User]:
+        return [u for u in self.users if u.admin]
+
+    # ---- resolution ----------------------------------------------------
+
+    def resolved(self, today: dt.date) -> HostSpec:
+        """The spec with every date-dependent default written down.
+
+        These values are saved with the host so a later re-render never moves
+        the release or the state version under the user.
+        """
+        release = releases.get(self.release) if self.release else releases.newest_stable(today)
+        update: dict[str, Any] = {"release": release.version}
+        if self.state_version is None:
+            update["state_version"] = release.state_version
+        if self.lane == "darwin" and self.darwin_state_version is None:
+            update["darwin_state_version"] = release.darwin_state_version
+        return self.model_copy(update=update)
+
+    # ---- cross-field rules ---------------------------------------------
+
+    def problems(self) -> list[Problem]:
+        """Combinations that cannot work, each with the fix."""
+        out: list[Problem] = []
+        add = lambda field, problem, fix: out.append(Problem(field, problem, fix))  # noqa: E731
+        lane = self.lane
+
+        if lane == "darwin" and self.system not in DARWIN_SYSTEMS:
+            add("system", f"{self.system} is not a macOS platform for lane darwin",
+                "use aarch64-darwin (Apple silicon) or x86_64-darwin (Intel)")
+        if lane != "darwin" and self.system in DARWIN_SYSTEMS:
+            add("system", f"{self.system} needs lane darwin, not {lane}",
+                "set lane: darwin, or pick x86_64-linux / aarch64-linux")
+        if self.release and self.system == "x86_64-darwin":
+            rel = releases.get(self.release)
+            newest = rel.state_version
+            if releases.version_key(newest) > releases.version_key("26.05"):
+                add("system", f"nixpkgs {rel.version} no longer builds for x86_64-darwin",
+                    "use release: \"26.05\" on an Intel Mac, or aarch64-darwin")
+
+        if self.state_version and self.release:
+            rel = releases.get(self.release)
+            if releases.version_key(self.state_version) > releases.version_key(rel.state_version):
+                add("state_version", f"{self.state_version} is newer than release {rel.version}",
+                    f"use the release of the first install, at most \"{rel.state_version}\"")
+            if releases.version_key(self.state_version) < (18, 9) and self.hm_mode != "none":
+                add("state_version", "home-manager accepts stateVersions from 18.09",
+                    "use \"18.09\" or newer")
+        if self.darwin_state_version is not None:
+            if lane != "darwin":
+                add("darwin_state_version", f"only lane darwin has it, not {lane}", "remove it")
+            elif self.release:
+                top = releases.get(self.release).darwin_state_version
+                if not 1 <= self.darwin_state_version <= top:
+                    add("darwin_state_version",
+                        f"nix-darwin {self.release} accepts 1 to {top}",
+                        f"use {top} for a new Mac, or keep the value the Mac was installed with")
+
+        self._lane_problems(add)
+        self._user_problems(add)
+        self._disk_problems(add)
+        self._secret_problems(add)
+        return out
+
+    def _lane_problems(self, add: Any) -> None:
+        lane, mode = self.lane, self.hm_mode
+        allowed_modes = {
+            "nixos-flake": ("none", "nixos-module", "standalone"),
+            "nixos-channels": ("none", "nixos-module"),
+            "nixos-wsl": ("none", "nixos-module", "standalone"),
+            "darwin": ("none", "darwin-module", "standalone"),
+            "home-manager": ("standalone",),
+        }[lane]
+        if mode not in allowed_modes:
+            add("home_manager.mode", f"{mode} does not work on lane {lane}",
+                f"use one of {', '.join(allowed_modes)}")
+        if lane == "nixos-wsl" and self.system != "x86_64-linux" and self.system != "aarch64-linux":
+            add("system", f"NixOS-WSL runs on x86_64-linux or aarch64-linux, not {self.system}",
+                "set system: x86_64-linux")
+        if lane == "nixos-channels" and self.nix == "determinate":
+            add("nix", "Determinate Nix is installed through its flake module, and lane "
+                "nixos-channels has no flake", "use lane: nixos-flake, or nix: nix / lix")
+        if not self.is_nixos:
+            nixos_only = {
+                "boot.loader": self.boot.loader is not None,
+                "disk.layout": self.disk.layout != "none",
+                "hardware.profile": self.hardware.profile is not None,
+                "hardware.gpu": bool(self.hardware.gpu),
+                "hardware.kernel": self.hardware.kernel != "default",
+                "services.openssh": self.services.openssh and lane == "home-manager",
+                "services.networkmanager": bool(self.services.networkmanager),
+            }
+            for field, asked in nixos_only.items():
+                if asked:
+                    add(field, f"lane {lane} is not NixOS and has no {field}",
+                        "remove it, or use a NixOS lane (nixos-flake, nixos-channels)")
+        if lane == "nixos-wsl":
+            for field, asked in {"boot.loader": self.boot.loader is not None,
+                                 "disk.layout": self.disk.layout != "none",
+                                 "hardware.profile": self.hardware.profile is not None}.items():
+                if asked:
+                    add(field, "NixOS-WSL boots from Windows and has no " + field,
+                        "remove it, or use lane nixos-flake")
+        if lane != "darwin" and self.darwin != Darwin():
+            add("darwin", f"macOS settings do not apply to lane {lane}", "remove the darwin section")
+
+    def _user_problems(self, add: Any) -> None:
+        seen: set[str] = set()
+        for i, user in enumerate(self.users):
+            if user.name in seen:
+                add(f"users.{i}.name", f"{user.name!r} is listed twice", "keep one entry per user")
+            seen.add(user.name)
+            if user.password == "secret" and self.secrets.tool == "none":
+                add(f"users.{i}.password", "password: secret needs a secrets tool",
+                    "set secrets.tool to sops-nix or agenix, or use password: none")
+            if user.password == "secret" and not self.is_nixos:
+                add(f"users.{i}.password", f"lane {self.lane} does not manage passwords",
+                    "use password: none")
+        if self.is_nixos and not self.admins:
+            add("users", "no user is an admin, so nobody could run sudo or nixos-rebuild",
+                "set admin: true on one user")
+        if self.lane in ("home-manager", "darwin") and len(self.users) > 1 and self.hm_mode == "standalone":
+            pass  # several standalone home configurations are fine
+
+    def _disk_problems(self, add: Any) -> None:
+        disk = self.disk
+        if disk.layout == "none":
+            for field, asked in {"disk.device": disk.device is not None,
+                                 "disk.encrypt": disk.encrypt,
+                                 "disk.swap_size": disk.swap_size is not None,
+                                 "disk.impermanence": disk.impermanence}.items():
+                if asked:
+                    add(field, "it needs a disko layout", "set disk.layout to ext4, btrfs or zfs")
+            return
+        if disk.device is None:
+            add("disk.device", f"layout {disk.layout} needs the disk to format",
+                "set disk.device to /dev/disk/by-id/... of the target")
+        if disk.impermanence and disk.layout not in ("btrfs", "zfs"):
+            add("disk.impermanence", f"layout {disk.layout} cannot roll back / at boot",
+                "use layout btrfs or zfs for impermanence")
+        if disk.layout == "zfs" and self.hardware.kernel == "latest":
+            add("hardware.kernel", "ZFS does not support the newest kernel in time; "
+                "linuxPackages_latest breaks the zfs module",
+                "use kernel: default (the release's LTS) or a named LTS like 6.12")
+        if self.lane == "nixos-channels":
+            add("disk.layout", "disko layouts are generated for flake lanes only",
+                "use lane nixos-flake, or layout none and partition by hand")
+
+    def _secret_problems(self, add: Any) -> None:
+        secrets = self.secrets
+        if secrets.tool == "none":
+            if secrets.admin_keys:
+                add("secrets.admin_keys", "keys are listed but secrets.tool is none",
+                    "set secrets.tool, or remove the keys")
+            return
+        if not secrets.admin_keys:
+            add("secrets.admin_keys", f"{secrets.tool} needs at least one admin key to encrypt for",
+                "add your age public key (age-keygen -y ~/.config/sops/age/keys.txt)")
+        for i, key in enumerate(secrets.admin_keys):
+            try:
+                if secrets.tool == "sops-nix" or key.startswith("age1"):
+                    check_age_recipient(key)
+                else:
+                    check_ssh_public_key(key)
+            except ValueError as err:
+                problem, _, fix = str(err).partition("; ")
+                add(f"secrets.admin_keys.{i}", problem, fix)
+        if self.lane in ("home-manager", "nixos-channels"):
+            add("secrets.tool", f"secrets are generated for flake lanes, not {self.lane}",
+                "use lane nixos-flake or darwin, or secrets.tool: none")
+
+
+def field_paths() -> list[str]:
+    """Every answers-file key, dotted; used for did-you-mean on typos."""
+    out: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            path = prefix + name
+            out.append(path)
+            ann = info.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, path + ".")
+
+    walk(HostSpec, "")
+    return out
