@@ -127,6 +127,18 @@ class Hardware(_Model):
     kernel: str = Field(
         "default", description="default (the release's LTS), latest, or an LTS like 6.12")
 
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, v: str | None) -> str | None:
+        from scaffold import profiles
+
+        if v is not None and v not in profiles.names():
+            raise _problem(f"{_clip(v)!r} is not a nixos-hardware profile"
+                           f"{did_you_mean(v, profiles.names())}",
+                           "use a name from nixos-hardware's flake.nix (e.g. framework-13-7040-amd), "
+                           "or null")
+        return v
+
     @field_validator("kernel")
     @classmethod
     def _kernel(cls, v: str) -> str:

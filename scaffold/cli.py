@@ -1,0 +1,93 @@
+"""argv -> commands. The only place that prints errors and picks exit codes.
+
+Imports stay lazy: `nixbtw --help` and `--version` must not pay for copier,
+pydantic or questionary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scaffold import __version__
+
+log = logging.getLogger("nixbtw")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ABORT = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse's own usage errors also get the one-line form and exit 2.
+        self.exit(EXIT_USAGE, f"error: {message}; see {self.prog} --help\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="nixbtw", description="Scaffold Nix configurations that are right from "
+                "the first commit and stay right.")
+    p.add_argument("--version", action="version", version=f"nixbtw {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug output and tracebacks")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    new = sub.add_parser("new", help="create something new", description="Create something new.")
+    new_sub = new.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
+    host = new_sub.add_parser(
+        "host", help="scaffold a host (interview, or answers file)",
+        description="Scaffold a host. Interactive by default; --answers/--set give answers "
+        "and --non-interactive takes defaults for the rest.",
+        epilog="example: nixbtw new host atlas --answers examples/laptop.yaml --out ~/nixos",
+    )
+    host.add_argument("hostname", nargs="?", help="the host's name (same as --set hostname=...)")
+    host.add_argument("--answers", metavar="FILE", help="answers file, YAML or JSON ('-' = stdin)")
+    host.add_argument("--set", dest="sets", metavar="KEY=VALUE", action="append", default=[],
+                      help="one answer, e.g. --set disk.layout=btrfs (repeatable)")
+    host.add_argument("--out", metavar="DIR", default=".", help="where to write (default: .)")
+    host.add_argument("--non-interactive", action="store_true",
+                      help="ask nothing: missing answers take their defaults")
+    host.add_argument("--save-answers", metavar="FILE",
+                      help="also write the collected answers here, to replay in a pipeline")
+    host.add_argument("--force", action="store_true", help="overwrite existing files")
+    host.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
+    sub.add_parser("schema", help="print the answers file's JSON Schema",
+                   description="Print the JSON Schema of the answers file (for editors).")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(message)s", stream=sys.stderr)
+    from scaffold.errors import NixbtwError
+
+    try:
+        match args.command:
+            case "new" if args.what == "host":
+                from scaffold.commands.new_host import run
+
+                return run(args)
+            case "schema":
+                from scaffold.schema import json_schema_text
+
+                sys.stdout.write(json_schema_text())
+                return EXIT_OK
+            case _:
+                parser.print_help(sys.stderr)
+                return EXIT_USAGE
+    except NixbtwError as err:
+        if args.verbose:
+            log.exception("")
+        for line in err.lines():
+            sys.stderr.write(f"error: {line}\n")
+        return err.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("aborted: nothing was written\n")
+        return EXIT_ABORT
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

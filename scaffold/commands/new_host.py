@@ -1,0 +1,77 @@
+"""nixbtw new host."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from scaffold.answers import Answers, apply_set, build_spec, load_file, to_answers, today
+from scaffold.api import new_host
+from scaffold.errors import FileExistsConflict, UsageError
+
+
+def collect(args: argparse.Namespace) -> Answers:
+    answers: Answers = load_file(args.answers) if args.answers else {}
+    for assignment in args.sets:
+        apply_set(answers, assignment)
+    if args.hostname is not None:
+        answers["hostname"] = args.hostname
+    return answers
+
+
+def run(args: argparse.Namespace) -> int:
+    on = today()
+    answers = collect(args)
+    out = Path(args.out).expanduser()
+    save_to = Path(args.save_answers).expanduser() if args.save_answers else None
+    if save_to is not None and save_to.exists() and not args.force:
+        raise FileExistsConflict("--save-answers", f"{save_to} already exists",
+                                 "pass --force to overwrite it, or choose another file")
+    if args.non_interactive:
+        spec = build_spec(answers, on=on)
+    else:
+        if not sys.stdin.isatty():
+            raise UsageError("--non-interactive", "standard input is not a terminal, so "
+                             "nothing can be asked", "pass --non-interactive (with --answers or --set)")
+        from scaffold.interview import interview
+
+        spec = interview(answers, on=on, out=out)
+    result = new_host(spec, out, on=on, force=args.force)
+    if save_to is not None:
+        save_to.parent.mkdir(parents=True, exist_ok=True)
+        save_to.write_text(yaml.safe_dump(to_answers(spec), sort_keys=False), encoding="utf-8")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        _report(result, save_to)
+    return 0
+
+
+def _report(result: object, save_to: Path | None) -> None:
+    from scaffold.api import NewHost
+
+    assert isinstance(result, NewHost)
+    spec = result.rendered.plan.spec
+    err = sys.stderr
+    print(f"nixbtw: {spec.hostname} ({spec.lane}, NixOS {spec.release}) written to {result.out}", file=err)
+    for rel in result.written.written:
+        print(f"  + {rel}", file=err)
+    for rel in result.written.skipped:
+        print(f"  = {rel} (exists, kept)", file=err)
+    if save_to is not None:
+        print(f"  answers saved to {save_to}", file=err)
+    if result.written.git_added:
+        print("  staged with git add: a flake only sees files git tracks", file=err)
+    elif not result.written.in_git:
+        print("  not a git repository yet: run `git init && git add -A` "
+              "(a flake only sees files git tracks)", file=err)
+    host_dir = result.rendered.plan.host_dir
+    print("next:", file=err)
+    print(f"  1. on the machine: nixos-generate-config --show-hardware-config > {host_dir}/hardware-configuration.nix", file=err)
+    print(f"  2. sudo nixos-rebuild switch --flake .#{spec.hostname}", file=err)

@@ -1,0 +1,83 @@
+"""The disk edge: refuse to clobber, write all-or-nothing, git add."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold import process
+from scaffold.errors import FileExistsConflict, InputError
+
+
+@dataclass(slots=True)
+class WriteResult:
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    git_added: bool = False
+    in_git: bool = False
+
+
+def _safe_target(out: Path, rel: str) -> Path:
+    target = (out / rel).resolve()
+    if out.resolve() not in target.parents:
+        raise InputError("--out", f"{rel} would land outside {out}", "report this as a bug")
+    return target
+
+
+def write_files(out: Path, files: dict[str, str], *, force: bool,
+                seeds: dict[str, str] | None = None) -> WriteResult:
+    """Write every file or none. Seeds are written only where nothing exists."""
+    seeds = seeds or {}
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", f"{out} exists and is not a directory", "pick a directory")
+    existing = [rel for rel in files if (out / rel).exists()]
+    if existing and not force:
+        shown = ", ".join(existing[:4]) + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")
+        raise FileExistsConflict("--out", f"{shown} already exist in {out}",
+                                 "pass --force to overwrite them, or choose another --out")
+    result = WriteResult()
+    todo = dict(files)
+    for rel, text in seeds.items():
+        if (out / rel).exists():
+            result.skipped.append(rel)
+        else:
+            todo[rel] = text
+    backups: dict[Path, bytes | None] = {}
+    try:
+        for rel, text in todo.items():
+            target = _safe_target(out, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            backups[target] = target.read_bytes() if target.exists() else None
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".nixbtw-")
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+            result.written.append(rel)
+    except BaseException:
+        # All or nothing: put back what was there and remove what was new.
+        for target, old in backups.items():
+            with contextlib.suppress(OSError):
+                if old is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    target.write_bytes(old)
+        raise
+    return result
+
+
+def git_add(out: Path, paths: list[str], result: WriteResult) -> None:
+    """Stage new files: a flake does not see files git does not track."""
+    try:
+        probe = process.run(["git", "rev-parse", "--is-inside-work-tree"], check=False, cwd=out)
+    except Exception:  # git missing: nothing to stage
+        return
+    if probe.returncode != 0 or probe.stdout.strip() != "true":
+        return
+    result.in_git = True
+    if paths:
+        process.run(["git", "add", "--", *paths], check=True, cwd=out)
+        result.git_added = True

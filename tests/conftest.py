@@ -1,0 +1,104 @@
+"""Shared fixtures: a fixed date, real Nix, rendered examples, per-file snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from scaffold.answers import build_spec, load_file
+from scaffold.render import Rendered, render_host
+from scaffold.spec import HostSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The default release depends on the date; the story these tests tell is
+    # the one of 2026-11-25 (26.05 stable, 26.11 not yet out).
+    monkeypatch.setenv("NIXBTW_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var, value in {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+                       "GIT_COMMITTER_NAME": "Test",
+                       "GIT_COMMITTER_EMAIL": "test@example.invalid"}.items():
+        monkeypatch.setenv(var, value)
+
+
+def require_tool(name: str) -> str:
+    """A test that needs a tool fails without it: CI must install it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed; .ci/run installs it (Debian: apt-get install nix-bin)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def nix_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for nix-instantiate with a private, throwaway state."""
+    require_tool("nix-instantiate")
+    base = tmp_path_factory.mktemp("nix")
+    env = dict(os.environ)
+    env.update(NIX_STATE_DIR=str(base / "state"), NIX_CONF_DIR=str(base / "conf"),
+               NIX_LOG_DIR=str(base / "log"), XDG_CACHE_HOME=str(base / "cache"),
+               NIX_REMOTE="", HOME=str(base))
+    (base / "conf").mkdir()
+    (base / "conf" / "nix.conf").write_text("experimental-features = nix-command\n")
+    return env
+
+
+def nix_parse(path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["nix-instantiate", "--parse", str(path)], env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def nix_eval_json(expr: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr],
+                          env=env, capture_output=True, text=True, check=False)
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+
+
+def example_spec(name: str) -> HostSpec:
+    return build_spec(load_file(str(EXAMPLES / f"{name}.yaml")), on=TODAY)
+
+
+_RENDERED: dict[str, Rendered] = {}
+
+
+def render_example(name: str) -> Rendered:
+    if name not in _RENDERED:
+        _RENDERED[name] = render_host(example_spec(name), on=TODAY)
+    return _RENDERED[name]
+
+
+def all_files(rendered: Rendered) -> dict[str, str]:
+    return {**rendered.files, **rendered.seeds}
+
+
+def write_tree(files: dict[str, str], root: Path) -> Path:
+    for rel, text in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return root
+
+
+class NixSnapshot(SingleFileSnapshotExtension):
+    file_extension = "nix"
+    _write_mode = WriteMode.TEXT
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    file_extension = "txt"
+    _write_mode = WriteMode.TEXT
