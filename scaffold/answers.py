@@ -69,7 +69,8 @@ def apply_set(answers: Answers, assignment: str) -> Answers:
                          "write e.g. --set disk.layout=btrfs or --set users.0.name=alice")
     path, raw = match.group(1).split("."), match.group(2)
     try:
-        value = yaml.safe_load(raw) if raw else ""
+        # Multi-line values stay verbatim: YAML would fold the line breaks.
+        value = yaml.safe_load(raw) if raw and "\n" not in raw else raw
     except yaml.YAMLError:
         value = raw
     if isinstance(value, (dt.date, dt.datetime)):

@@ -84,6 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in err.lines():
             sys.stderr.write(f"error: {line}\n")
         return err.exit_code
+    except OSError as err:
+        if args.verbose:
+            log.exception("")
+        where = f" {err.filename}" if err.filename else ""
+        sys.stderr.write(f"error: cannot write{where}: {err.strerror or err}; nothing was kept\n")
+        return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("aborted: nothing was written\n")
         return EXIT_ABORT

@@ -46,27 +46,48 @@ def write_files(out: Path, files: dict[str, str], *, force: bool,
         else:
             todo[rel] = text
     backups: dict[Path, bytes | None] = {}
+    new_dirs: list[Path] = []
+    tmp: str | None = None
     try:
         for rel, text in todo.items():
             target = _safe_target(out, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            new_dirs += _make_dirs(target.parent)
             backups[target] = target.read_bytes() if target.exists() else None
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".nixbtw-")
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
+            tmp = None
             result.written.append(rel)
     except BaseException:
         # All or nothing: put back what was there and remove what was new.
+        with contextlib.suppress(OSError):
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
         for target, old in backups.items():
             with contextlib.suppress(OSError):
                 if old is None:
                     target.unlink(missing_ok=True)
                 else:
                     target.write_bytes(old)
+        for directory in reversed(new_dirs):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
         raise
     return result
+
+
+def _make_dirs(path: Path) -> list[Path]:
+    """mkdir -p that reports the directories it created, outermost first."""
+    missing: list[Path] = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    missing.reverse()
+    for directory in missing:
+        directory.mkdir()
+    return missing
 
 
 def git_add(out: Path, paths: list[str], result: WriteResult) -> None:
