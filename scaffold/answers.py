@@ -78,12 +78,18 @@ def apply_set(answers: Answers, assignment: str) -> Answers:
     # A version like 26.05 reads as a float in YAML; keep what was typed.
     if isinstance(value, float):
         value = raw
+    set_path(answers, path, value, what=assignment)
+    return answers
+
+
+def set_path(answers: Answers, path: list[str], value: Any, *, what: str = "") -> None:
+    """answers[a][0][b] = value for path a.0.b, creating what is missing."""
+    what = what or ".".join(path)
     node: Any = answers
     for i, key in enumerate(path[:-1]):
         nxt_is_index = path[i + 1].isdigit()
-        node = _child(node, key, [] if nxt_is_index else {}, assignment)
-    _assign(node, path[-1], value, assignment)
-    return answers
+        node = _child(node, key, [] if nxt_is_index else {}, what)
+    _assign(node, path[-1], value, what)
 
 
 def _child(node: Any, key: str, empty: Any, assignment: str) -> Any:

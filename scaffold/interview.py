@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scaffold import profiles, releases
-from scaffold.answers import Answers, build_spec, problems_from, to_answers
+from scaffold.answers import Answers, build_spec, problems_from, set_path, to_answers
 from scaffold.errors import Aborted, InputError
 from scaffold.spec import (
     DARWIN_SYSTEMS,
@@ -35,9 +35,11 @@ Get = Callable[[str], Any]
 
 def _field(path: str) -> tuple[type[BaseModel], str]:
     model: type[BaseModel] = HostSpec
-    parts = path.split(".")
+    parts = [p for p in path.split(".") if not p.isdigit()]
     for part in parts[:-1]:
         ann = model.model_fields[part].annotation
+        if typing.get_origin(ann) is list:
+            ann = typing.get_args(ann)[0]
         assert isinstance(ann, type) and issubclass(ann, BaseModel)
         model = ann
     return model, parts[-1]
@@ -73,11 +75,7 @@ def get(answers: Answers, path: str, default: Any = None) -> Any:
 
 
 def put(answers: Answers, path: str, value: Any) -> None:
-    parts = path.split(".")
-    node = answers
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
+    set_path(answers, path.split("."), value)
 
 
 def field_error(answers: Answers, path: str, value: Any) -> str | None:

@@ -1,0 +1,141 @@
+"""The interview, driven in-process through prompt_toolkit's pipe input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from scaffold.errors import Aborted
+from scaffold.interview import interview
+from scaffold.spec import HostSpec
+from tests.conftest import TODAY
+
+ENTER, DOWN, CLEAR = "\r", "\x1b[B", "\x15"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW me@x"
+
+
+@contextmanager
+def keys(*typed: str) -> Iterator[None]:
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("".join(typed))
+        yield
+
+
+def run(given: dict[str, object], *typed: str) -> HostSpec:
+    with keys(*typed):
+        return interview(given, on=TODAY, out=Path("out"))
+
+
+def test_the_default_path_needs_only_a_name_and_a_user() -> None:
+    spec = run(
+        {},
+        "atlas", ENTER,            # host name
+        ENTER, ENTER, ENTER,       # lane, platform, nix
+        ENTER,                     # release (newest stable)
+        CLEAR, "UTC", ENTER,       # time zone
+        ENTER,                     # locale
+        ENTER,                     # boot loader
+        ENTER,                     # nixos-hardware profile: none
+        ENTER,                     # cpu
+        ENTER,                     # gpus: none
+        ENTER,                     # kernel
+        ENTER,                     # disk layout: none, so no device question
+        ENTER, ENTER,              # networkmanager, openssh
+        ENTER,                     # secrets: none, so no key question
+        "alice", ENTER,            # user name
+        ENTER, ENTER, ENTER,       # admin, shell, full name
+        ENTER,                     # no SSH key
+        ENTER,                     # no other user
+        ENTER,                     # home-manager: none
+        ENTER, ENTER, ENTER,       # packages
+        ENTER,                     # write it
+    )
+    assert spec.hostname == "atlas"
+    assert spec.release == "26.05"
+    assert spec.loader == "systemd-boot"
+    assert spec.users[0].name == "alice" and spec.users[0].admin
+    assert spec.disk.layout == "none"
+
+
+def test_given_answers_are_not_asked_again() -> None:
+    given = {"hostname": "relay", "lane": "nixos-wsl", "system": "x86_64-linux", "nix": "lix",
+             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
+             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
+             "packages": {"system": ["git"], "unfree": [], "insecure": []},
+             "hardware": {"cpu": "intel"}, "services": {"openssh": True},
+             "secrets": {"tool": "none"}}
+    spec = run(given, ENTER)   # only the confirmation is left to answer
+    assert spec.lane == "nixos-wsl"
+    assert spec.nix == "lix"
+
+
+def test_a_disk_layout_asks_for_the_device_and_refuses_a_bad_one() -> None:
+    given = {"hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
+             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
+             "boot": {"loader": "systemd-boot"}, "hardware": {"profile": None, "cpu": "amd",
+                                                               "gpu": [], "kernel": "default"},
+             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
+             "packages": {"system": ["git"], "unfree": [], "insecure": []},
+             "services": {"openssh": False, "networkmanager": True}, "secrets": {"tool": "none"}}
+    spec = run(
+        given,
+        DOWN, DOWN, ENTER,                              # layout: btrfs
+        CLEAR, "sda", ENTER,                            # refused: not a device path
+        CLEAR, "/dev/disk/by-id/nvme-SAMSUNG_1", ENTER,  # accepted
+        ENTER,                                          # encrypt: yes
+        "16G", ENTER,                                   # swap
+        ENTER,                                          # impermanence: no
+        ENTER,                                          # write it
+    )
+    assert spec.disk.layout == "btrfs"
+    assert spec.disk.device == "/dev/disk/by-id/nvme-SAMSUNG_1"
+    assert spec.disk.encrypt and spec.disk.swap_size == "16G"
+
+
+def test_secrets_ask_for_keys_and_users_for_a_password_secret() -> None:
+    given = {"hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
+             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
+             "boot": {"loader": "systemd-boot"}, "hardware": {"profile": None, "cpu": "amd",
+                                                               "gpu": [], "kernel": "default"},
+             "disk": {"layout": "none"}, "home_manager": {"mode": "none"},
+             "packages": {"system": ["git"], "unfree": [], "insecure": []},
+             "services": {"openssh": True, "networkmanager": True}}
+    age = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    spec = run(
+        given,
+        DOWN, ENTER,                       # secrets: sops-nix
+        "not-a-key", ENTER,                # refused
+        CLEAR, age, ENTER, ENTER,          # one admin key, then finish
+        "alice", ENTER, ENTER, ENTER, ENTER,   # name, admin, shell, full name
+        KEY, ENTER, ENTER,                 # one SSH key, then finish
+        ENTER,                             # password: secret
+        ENTER,                             # no other user
+        ENTER,                             # write it
+    )
+    assert spec.secrets.tool == "sops-nix"
+    assert spec.secrets.admin_keys == [age]
+    assert spec.users[0].password == "secret"
+    assert spec.users[0].ssh_keys == [KEY]
+
+
+def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
+    with keys("atl", "\x03"), pytest.raises(Aborted):
+        interview({}, on=TODAY, out=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_declining_the_summary_aborts() -> None:
+    given = {"hostname": "h", "lane": "nixos-wsl", "system": "x86_64-linux", "nix": "nix",
+             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
+             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
+             "packages": {"system": ["git"], "unfree": [], "insecure": []},
+             "hardware": {"cpu": "intel"}, "services": {"openssh": True},
+             "secrets": {"tool": "none"}}
+    with keys("n", ENTER), pytest.raises(Aborted):
+        interview(given, on=TODAY, out=Path("o"))
