@@ -1,0 +1,45 @@
+"""The wheel carries the templates and renders from them; derived files do not drift."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from scaffold import copier_questions
+from tests.conftest import EXAMPLES, ROOT
+
+
+def test_copier_questions_are_derived_from_the_spec() -> None:
+    committed = (ROOT / "templates" / "copier.yml").read_text()
+    assert committed == copier_questions.render(), (
+        "templates/copier.yml is stale: run `python -m scaffold.copier_questions > templates/copier.yml`"
+    )
+
+
+def test_installed_wheel_renders_from_its_own_templates(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
+                    str(ROOT)], check=True)
+    (wheel,) = wheels.glob("nixbtw-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        zf.extractall(site)
+    assert "scaffold/_templates/copier.yml" in names
+    assert "scaffold/_templates/flake/flake.nix.jinja" in names
+    assert "scaffold/data/releases.toml" in names
+    assert "scaffold/data/nixos-hardware-profiles.txt" in names
+    out = tmp_path / "out"
+    script = (
+        "import sys, scaffold.render as r; from scaffold.cli import main;"
+        f"assert str(r.template_root()).startswith({str(site)!r}), r.template_root();"
+        f"sys.exit(main(['new', 'host', '--non-interactive', '--answers', {str(EXAMPLES / 'minimal.yaml')!r},"
+        f" '--out', {str(out)!r}]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(site),
+                          "PATH": "/usr/bin:/bin", "NIXBTW_TODAY": "2026-11-25"},
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "hosts/atlas/configuration.nix").is_file()
