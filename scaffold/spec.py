@@ -84,7 +84,8 @@ def did_you_mean(word: str, options: list[str] | frozenset[str]) -> str:
 
 
 def check_ssh_public_key(key: str) -> str:
-    parts = key.strip().split(None, 2)
+    key = key.strip()
+    parts = key.split(None, 2)
     if len(parts) < 2 or parts[0] not in _SSH_KEY_TYPES:
         raise _problem(
             f"{_clip(key)!r} is not an SSH public key",
@@ -95,13 +96,31 @@ def check_ssh_public_key(key: str) -> str:
     except binascii.Error:
         raise _problem(f"the key data of {_clip(key)!r} is not base64",
                        "paste the .pub line unchanged") from None
-    # The blob starts with its own key type; a mismatch means a corrupted paste.
-    if len(blob) < 4 or blob[4:4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
-        raise _problem(f"the key data of {_clip(key)!r} does not match its type {parts[0]}",
+    # The blob repeats the key type and holds the key's fields; a truncated or
+    # mixed-up paste fails here instead of locking the user out later.
+    fields = _ssh_fields(blob)
+    expected = {"ssh-ed25519": 2, "ssh-rsa": 3, "sk-ssh-ed25519@openssh.com": 3,
+                "sk-ecdsa-sha2-nistp256@openssh.com": 4}.get(parts[0], 3)
+    if (fields is None or len(fields) != expected or fields[0] != parts[0].encode()
+            or (parts[0] == "ssh-ed25519" and len(fields[1]) != 32)):
+        raise _problem(f"the key data of {_clip(key)!r} is damaged or not a {parts[0]} key",
                        "paste the .pub line unchanged")
     if any(ord(c) < 32 for c in key):
         raise _problem("an SSH key must be a single line", "remove line breaks and tabs")
     return key.strip()
+
+
+def _ssh_fields(blob: bytes) -> list[bytes] | None:
+    fields, i = [], 0
+    while i < len(blob):
+        if i + 4 > len(blob):
+            return None
+        size = int.from_bytes(blob[i:i + 4], "big")
+        if i + 4 + size > len(blob):
+            return None
+        fields.append(blob[i + 4:i + 4 + size])
+        i += 4 + size
+    return fields
 
 
 def check_age_recipient(key: str) -> str:

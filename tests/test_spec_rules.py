@@ -1,0 +1,112 @@
+"""Combinations that cannot work are refused, each naming the field and the fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scaffold.answers import build_spec
+from scaffold.errors import InputError
+from tests.conftest import TODAY
+
+AGE = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+SSH = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW a@b"
+
+
+def refused(**answers: Any) -> list[str]:
+    base: dict[str, Any] = {"hostname": "h", "users": [{"name": "alice", "admin": True}]}
+    base.update(answers)
+    with pytest.raises(InputError) as err:
+        build_spec(base, on=TODAY)
+    return err.value.lines()
+
+
+def test_darwin_module_on_nixos() -> None:
+    assert refused(home_manager={"mode": "darwin-module"}) == [
+        "home_manager.mode: darwin-module does not work on lane nixos-flake; "
+        "use one of none, nixos-module, standalone"]
+
+
+def test_darwin_platform_on_wsl() -> None:
+    lines = refused(lane="nixos-wsl", system="x86_64-darwin")
+    assert "system: x86_64-darwin needs lane darwin, not nixos-wsl" in lines[0]
+
+
+def test_x86_64_darwin_after_26_05() -> None:
+    lines = refused(lane="darwin", system="x86_64-darwin", release="unstable")
+    assert any("no longer builds for x86_64-darwin" in line for line in lines)
+
+
+def test_disko_and_boot_on_darwin() -> None:
+    lines = refused(lane="darwin", system="aarch64-darwin", boot={"loader": "grub"},
+                    disk={"layout": "ext4", "device": "/dev/disk/by-id/x"})
+    assert any(line.startswith("boot.loader: lane darwin is not NixOS") for line in lines)
+    assert any(line.startswith("disk.layout: lane darwin is not NixOS") for line in lines)
+
+
+def test_password_secret_without_a_secrets_tool() -> None:
+    lines = refused(users=[{"name": "alice", "admin": True, "password": "secret"}])
+    assert lines == ["users.0.password: password: secret needs a secrets tool; "
+                     "set secrets.tool to sops-nix or agenix, or use password: none"]
+
+
+def test_sops_needs_age_recipients() -> None:
+    lines = refused(secrets={"tool": "sops-nix", "admin_keys": [SSH]})
+    assert lines[0].startswith("secrets.admin_keys.0:")
+    assert "is not an age recipient" in lines[0]
+
+
+def test_agenix_takes_ssh_keys() -> None:
+    spec = build_spec({"hostname": "h", "users": [{"name": "a", "admin": True}],
+                       "secrets": {"tool": "agenix", "admin_keys": [SSH, AGE]}}, on=TODAY)
+    assert spec.secrets.admin_keys == [SSH, AGE]
+
+
+def test_impermanence_needs_a_layout_that_can_roll_back() -> None:
+    lines = refused(disk={"layout": "ext4", "device": "/dev/disk/by-id/x", "impermanence": True})
+    assert lines == ["disk.impermanence: layout ext4 cannot roll back / at boot; "
+                     "use layout btrfs or zfs for impermanence"]
+
+
+def test_zfs_with_the_latest_kernel() -> None:
+    lines = refused(disk={"layout": "zfs", "device": "/dev/disk/by-id/x"},
+                    hardware={"kernel": "latest"})
+    assert lines[0].startswith("hardware.kernel: ZFS does not support the newest kernel")
+
+
+def test_a_disk_layout_needs_a_device() -> None:
+    assert refused(disk={"layout": "btrfs"})[0].startswith("disk.device: layout btrfs needs")
+
+
+def test_nobody_is_admin() -> None:
+    lines = refused(users=[{"name": "alice"}])
+    assert lines[0].startswith("users: no user is an admin")
+
+
+def test_duplicate_users() -> None:
+    lines = refused(users=[{"name": "a", "admin": True}, {"name": "a"}])
+    assert lines == ["users.1.name: 'a' is listed twice; keep one entry per user"]
+
+
+def test_determinate_on_channels() -> None:
+    lines = refused(lane="nixos-channels", nix="determinate")
+    assert lines[0].startswith("nix: Determinate Nix is installed through its flake module")
+
+
+def test_unknown_release() -> None:
+    lines = refused(release="24.05")
+    assert lines[0].startswith("release: unknown release '24.05'; use one of 25.05")
+
+
+@pytest.mark.parametrize("name", ["root", "nixbld1", "Alice", "1abc", "a" * 33, "systemd-foo"])
+def test_bad_user_names(name: str) -> None:
+    assert refused(users=[{"name": name, "admin": True}])[0].startswith("users.0.name:")
+
+
+def test_corrupted_ssh_key_is_refused() -> None:
+    broken = SSH.replace("AAAAIIz", "AAAAIIq")
+    lines = refused(users=[{"name": "a", "admin": True, "ssh_keys": [SSH[:40]]}])
+    assert "users.0.ssh_keys" in lines[0]
+    lines = refused(users=[{"name": "a", "admin": True, "ssh_keys": [broken.replace("ed25519 AAAAC3", "ed25519 BAAAC3")]}])
+    assert "users.0.ssh_keys" in lines[0]
