@@ -312,7 +312,7 @@ class Homebrew(_Model):
 
 class Darwin(_Model):
     touch_id_sudo: bool = Field(False, description="Touch ID for sudo")
-    homebrew: Homebrew = Field(default_factory=Homebrew)
+    homebrew: Homebrew = Field(default_factory=Homebrew, description="Homebrew, managed by nix-darwin")
 
 
 class HostSpec(_Model):
@@ -328,15 +328,15 @@ class HostSpec(_Model):
         None, description="nix-darwin's integer stateVersion; defaults to the release's newest")
     timezone: str = Field("UTC", description="IANA time zone, e.g. Europe/Berlin")
     locale: str = Field("en_US.UTF-8", description="default locale")
-    hardware: Hardware = Field(default_factory=Hardware)
-    boot: Boot = Field(default_factory=Boot)
-    disk: Disk = Field(default_factory=Disk)
-    secrets: Secrets = Field(default_factory=Secrets)
+    hardware: Hardware = Field(default_factory=Hardware, description="the machine (NixOS lanes)")
+    boot: Boot = Field(default_factory=Boot, description="boot loader (NixOS lanes)")
+    disk: Disk = Field(default_factory=Disk, description="disko disk layout (lane nixos-flake)")
+    secrets: Secrets = Field(default_factory=Secrets, description="secrets tool and who can decrypt")
     users: list[User] = Field(min_length=1, description="people who log in")
-    home_manager: HomeManager = Field(default_factory=HomeManager)
-    packages: Packages = Field(default_factory=Packages)
-    services: Services = Field(default_factory=Services)
-    darwin: Darwin = Field(default_factory=Darwin)
+    home_manager: HomeManager = Field(default_factory=HomeManager, description="home-manager")
+    packages: Packages = Field(default_factory=Packages, description="packages and the unfree/insecure gates")
+    services: Services = Field(default_factory=Services, description="services")
+    darwin: Darwin = Field(default_factory=Darwin, description="macOS settings (lane darwin)")
 
     @field_validator("hostname")
     @classmethod

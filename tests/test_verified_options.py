@@ -1,0 +1,58 @@
+"""Every option and module name a template emits is on the verified list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scaffold import options
+from scaffold.nixparse import module_settings
+from tests.conftest import all_files, example_names, render_example
+
+MODULE_REF = re.compile(r"inputs\.([A-Za-z0-9_-]+)\.(nixosModules|darwinModules|homeManagerModules)"
+                        r"\.([A-Za-z0-9_-]+)")
+
+
+def scope_of(rel: str) -> str | None:
+    if not rel.endswith(".nix") or rel == "flake.nix":
+        return None
+    if "/home/" in rel:
+        return "home"
+    return "nixos"
+
+
+@pytest.mark.parametrize("example", example_names())
+def test_generated_options_are_all_verified(example: str) -> None:
+    unverified = []
+    for rel, text in all_files(render_example(example)).items():
+        scope = scope_of(rel)
+        if scope is None:
+            continue
+        for setting in module_settings(text.encode()):
+            if options.lookup(setting.path, scope) is None:
+                unverified.append(f"{rel}:{setting.line}: {'.'.join(setting.path)} ({scope})")
+    assert unverified == []
+
+
+@pytest.mark.parametrize("example", example_names())
+def test_imported_modules_exist_in_their_flakes(example: str) -> None:
+    refs = set()
+    for rel, text in all_files(render_example(example)).items():
+        if rel.endswith(".nix"):
+            refs |= set(MODULE_REF.findall(text))
+    missing = [r for r in refs if not options.module_name_verified(*r)]
+    assert missing == []
+
+
+def test_the_checker_catches_a_renamed_option() -> None:
+    assert options.lookup(("hardware", "opengl", "enable"), "nixos") is None
+    assert options.lookup(("sound", "enable"), "nixos") is None
+    assert options.lookup(("hardware", "graphics", "enable"), "nixos") is not None
+    assert options.lookup(("users", "users", "anyone", "isNormalUser"), "nixos") is not None
+    assert not options.module_name_verified("nixos-hardware", "nixosModules", "lenovo-thinkpad-x1-carbon")
+
+
+def test_every_entry_names_its_source() -> None:
+    for entry in options.table():
+        assert entry.project and entry.ref and entry.source_file, entry
