@@ -7,14 +7,10 @@ pydantic or questionary.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from scaffold import __version__
-
-log = logging.getLogger("nixbtw")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ABORT = 0, 1, 2, 130
 
@@ -58,8 +54,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:
+        # The most common probe answers without building the parser at all.
+        sys.stdout.write(f"nixbtw {__version__}\n")
+        return EXIT_OK
     parser = _parser()
     args = parser.parse_args(argv)
+    import logging
+
+    log = logging.getLogger("nixbtw")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
     from scaffold.errors import NixbtwError
