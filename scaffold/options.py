@@ -56,7 +56,12 @@ def _matches(pattern: tuple[str, ...], path: tuple[str, ...], freeform: bool) ->
         path = path[: len(pattern)]
     if len(pattern) != len(path):
         return False
-    return all(p == ANY_NAME or p == q for p, q in zip(pattern, path, strict=True))
+    return all(_wild(p) or p == q for p, q in zip(pattern, path, strict=True))
+
+
+def _wild(component: str) -> bool:
+    # <name>, <path>, ...: any one attribute name.
+    return component.startswith("<") and component.endswith(">")
 
 
 def lookup(path: tuple[str, ...], scope: str) -> VerifiedOption | None:
@@ -82,4 +87,58 @@ def module_name_verified(input_name: str, kind: str, attr: str) -> bool:
         name = entry.option.removeprefix("flake:")
         if tuple(["flake", *name.split(".")]) == wanted:
             return True
+    return False
+
+
+# disko content trees nest by `type`: which schema applies to a key depends on
+# the value of the `type` next to it, so they are checked by walking the tree.
+_DISKO_CHILDREN = {
+    ("gpt", "partitions"): "partition",
+    ("btrfs", "subvolumes"): "subvolume",
+    ("subvolume", "swap"): "swapfile",
+}
+
+
+def _disko_keys(kind: str) -> list[tuple[str, ...]]:
+    return [entry.parts[1:] for entry in table()
+            if entry.scope == "disko" and entry.parts[0] == f"<{kind}>"]
+
+
+def disko_unverified(values: dict[tuple[str, ...], str]) -> list[tuple[str, ...]]:
+    """Leaf paths under disko.devices that the verified disko schema does not have.
+
+    `values` maps each leaf path of a module to its source text (for `type`).
+    """
+    bad = []
+    for path in values:
+        if path[:2] != ("disko", "devices"):
+            continue
+        if len(path) < 5 or path[2] not in ("disk", "zpool"):
+            bad.append(path)
+            continue
+        if not _disko_path_ok(path, 4, path[2], values):
+            bad.append(path)
+    return bad
+
+
+def _type_at(prefix: tuple[str, ...], values: dict[tuple[str, ...], str]) -> str:
+    return values.get((*prefix, "type"), "").strip('"')
+
+
+def _disko_path_ok(path: tuple[str, ...], i: int, kind: str,
+                   values: dict[tuple[str, ...], str]) -> bool:
+    while i < len(path):
+        key = path[i]
+        if key == "content" and i + 1 < len(path) and any(k == ("content",) for k in _disko_keys(kind)):
+            kind = _type_at(path[: i + 1], values)
+            i += 1
+            continue
+        child = _DISKO_CHILDREN.get((kind, key))
+        if kind == "zpool" and key == "datasets":
+            child = _type_at(path[: i + 2], values)
+        if child and i + 2 < len(path) and (key,) in _disko_keys(kind):
+            kind, i = child, i + 2
+            continue
+        rest = path[i:]
+        return any(_matches(pattern, rest, pattern[-1] == "*") for pattern in _disko_keys(kind))
     return False

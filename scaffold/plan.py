@@ -34,6 +34,62 @@ class UnfreeEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class DiskPlan:
+    """What disko.nix and the rollback unit need; names shared between them."""
+
+    layout: str
+    device: str
+    encrypt: bool
+    swap_size: str | None
+    impermanence: bool
+    luks_name: str = "crypted"
+    pool: str = "zroot"
+    # Read by disko only while formatting (nixos-anywhere --disk-encryption-keys).
+    key_file: str = "/tmp/secret.key"
+    esp_size: str = "1G"
+
+    @property
+    def root_partition_label(self) -> str:
+        # disko labels partitions disk-<disk>-<partition>.
+        return "disk-main-root"
+
+    @property
+    def btrfs_device(self) -> str:
+        if self.encrypt:
+            return f"/dev/mapper/{self.luks_name}"
+        return f"/dev/disk/by-partlabel/{self.root_partition_label}"
+
+    @property
+    def rollback_after(self) -> str:
+        """The unit that makes the root filesystem's device available in the initrd."""
+        if self.layout == "zfs":
+            return f"zfs-import-{self.pool}.service"
+        if self.encrypt:
+            return f"systemd-cryptsetup@{self.luks_name}.service"
+        return systemd_escape_device(self.btrfs_device)
+
+
+def systemd_escape_device(path: str) -> str:
+    """systemd's unit name for a device path (systemd-escape --path --suffix=device)."""
+    out = []
+    for ch in path.strip("/"):
+        if ch == "/":
+            out.append("-")
+        elif ch.isalnum() or ch in ":_.":
+            out.append(ch)
+        else:
+            out.append("\\x%02x" % ord(ch))
+    return "".join(out) + ".device"
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordSecret:
+    user: str
+    name: str      # the secret's name in the secrets tool
+    file: str      # agenix: the encrypted file, relative to the repo
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     spec: HostSpec
     release: releases.Release
@@ -51,6 +107,11 @@ class Plan:
     warnings: tuple[str, ...]
     eol: bool
     host_key: str
+    disk: DiskPlan | None = None
+    password_secrets: tuple[PasswordSecret, ...] = ()
+    persist_directories: tuple[str, ...] = ()
+    persist_files: tuple[str, ...] = ()
+    video_drivers: tuple[str, ...] = ()
     gc_retention: str = GC_RETENTION
     boot_entries: int = BOOT_ENTRIES
     notes: tuple[str, ...] = field(default=())
@@ -172,6 +233,52 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
     return out
 
 
+def _disk(spec: HostSpec) -> DiskPlan | None:
+    d = spec.disk
+    if d.layout == "none" or d.device is None:
+        return None
+    return DiskPlan(layout=d.layout, device=d.device, encrypt=d.encrypt, swap_size=d.swap_size,
+                    impermanence=d.impermanence)
+
+
+def _password_secrets(spec: HostSpec) -> list[PasswordSecret]:
+    out = []
+    for u in spec.users:
+        if u.password != "secret":
+            continue
+        if spec.secrets.tool == "sops-nix":
+            out.append(PasswordSecret(u.name, f"users/{u.name}/hashed-password", ""))
+        else:
+            name = f"{spec.hostname}-{u.name}-password"
+            out.append(PasswordSecret(u.name, name, f"secrets/{name}.age"))
+    return out
+
+
+def _persistence(spec: HostSpec) -> tuple[list[str], list[str]]:
+    if not spec.disk.impermanence:
+        return [], []
+    dirs = ["/var/lib/nixos", "/var/lib/systemd", "/var/log"]
+    if spec.networkmanager:
+        dirs.append("/etc/NetworkManager/system-connections")
+    if spec.nix == "lix":
+        dirs.append("/var/cache/nix")
+    # The SSH host key (and so the secrets tool's identity) lives under
+    # /persist directly: services.openssh.hostKeys points there.
+    return dirs, ["/etc/machine-id"]
+
+
+def _video_drivers(spec: HostSpec) -> list[str]:
+    gpus = spec.hardware.gpu
+    drivers = []
+    if "nvidia" in gpus:
+        drivers.append("nvidia")
+    if "amd" in gpus and "nvidia" in gpus:
+        drivers.append("amdgpu")
+    if "intel" in gpus and "nvidia" in gpus:
+        drivers.append("modesetting")
+    return drivers
+
+
 def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
     """Derive everything the templates need from a resolved spec."""
     assert spec.release is not None, "plan needs a resolved spec"
@@ -196,4 +303,9 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         warnings=tuple(_warnings(spec, rel, on)),
         eol=rel.is_end_of_life(on),
         host_key=host_key,
+        disk=_disk(spec),
+        password_secrets=tuple(_password_secrets(spec)),
+        persist_directories=tuple(_persistence(spec)[0]),
+        persist_files=tuple(_persistence(spec)[1]),
+        video_drivers=tuple(_video_drivers(spec)),
     )

@@ -25,6 +25,9 @@ class Release:
     darwin_state_version: int
     # nixpkgs.config.allowUnfreePackages (a list that merges across modules)
     allow_unfree_packages: bool
+    kernels: tuple[str, ...] = ()
+    default_kernel: str = ""
+    zfs_kernel_max: str = ""
     released: dt.date | None = None
     end_of_support: dt.date | None = None
     verified: bool = True
@@ -51,9 +54,10 @@ class Release:
 @functools.cache
 def table() -> tuple[Release, ...]:
     raw = tomllib.loads(resources.files("scaffold.data").joinpath("releases.toml").read_text())
-    rows = [Release(**row) for row in raw["release"]]
+    rows = [Release(**{**row, "kernels": tuple(row.get("kernels", ()))}) for row in raw["release"]]
     rows.sort(key=lambda r: version_key(r.version))
-    return (*rows, Release(**raw["unstable"]))
+    unstable = raw["unstable"]
+    return (*rows, Release(**{**unstable, "kernels": tuple(unstable.get("kernels", ()))}))
 
 
 def version_key(version: str) -> tuple[int, int]:

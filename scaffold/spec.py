@@ -485,6 +485,7 @@ class HostSpec(_Model):
                         f"nix-darwin {self.release} accepts 1 to {top}",
                         f"use {top} for a new Mac, or keep the value the Mac was installed with")
 
+        self._hardware_problems(add)
         self._lane_problems(add)
         self._user_problems(add)
         self._disk_problems(add)
@@ -532,6 +533,27 @@ class HostSpec(_Model):
                         "remove it, or use lane nixos-flake")
         if lane != "darwin" and self.darwin != Darwin():
             add("darwin", f"macOS settings do not apply to lane {lane}", "remove the darwin section")
+
+    def _hardware_problems(self, add: Any) -> None:
+        hw = self.hardware
+        if "nvidia" in hw.gpu and hw.nvidia_open is None and self.is_nixos and self.lane != "nixos-wsl":
+            add("hardware.nvidia_open", "NVIDIA drivers 560 and newer refuse to build until you "
+                "choose the kernel module", "set true for Turing (GTX 16xx, RTX) and newer, false for older cards")
+        if hw.nvidia_open is not None and "nvidia" not in hw.gpu:
+            add("hardware.nvidia_open", "it only applies to NVIDIA cards",
+                "add nvidia to hardware.gpu, or remove nvidia_open")
+        if self.release and hw.kernel not in ("default", "latest"):
+            rel = releases.get(self.release)
+            if hw.kernel not in rel.kernels:
+                add("hardware.kernel", f"NixOS {rel.version} has no LTS kernel {hw.kernel}",
+                    f"use default ({rel.default_kernel}), latest, or one of {', '.join(rel.kernels)}")
+            elif self.disk.layout == "zfs" and releases.version_key(hw.kernel) > \
+                    releases.version_key(rel.zfs_kernel_max):
+                add("hardware.kernel", f"ZFS in NixOS {rel.version} supports kernels up to "
+                    f"{rel.zfs_kernel_max}, not {hw.kernel}", "use kernel: default")
+        if self.lane == "nixos-wsl" and (hw.gpu or hw.kernel != "default"):
+            add("hardware.gpu" if hw.gpu else "hardware.kernel",
+                "NixOS-WSL uses the Windows kernel and GPU drivers", "remove it")
 
     def _user_problems(self, add: Any) -> None:
         seen: set[str] = set()

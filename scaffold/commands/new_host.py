@@ -72,6 +72,8 @@ def _report(result: object, save_to: Path | None) -> None:
         print("  not a git repository yet: run `git init && git add -A` "
               "(a flake only sees files git tracks)", file=err)
     host_dir = result.rendered.plan.host_dir
-    print("next:", file=err)
-    print(f"  1. on the machine: nixos-generate-config --show-hardware-config > {host_dir}/hardware-configuration.nix", file=err)
+    no_fs = "--no-filesystems " if spec.disk.layout != "none" else ""
+    print("next (README.md has the details):", file=err)
+    print(f"  1. on the machine: nixos-generate-config {no_fs}--show-hardware-config "
+          f"> {host_dir}/hardware-configuration.nix", file=err)
     print(f"  2. sudo nixos-rebuild switch --flake .#{spec.hostname}", file=err)

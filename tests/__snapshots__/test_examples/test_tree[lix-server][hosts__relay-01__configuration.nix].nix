@@ -20,6 +20,7 @@
     configurationLimit = 20;
   };
   boot.loader.efi.canTouchEfiVariables = true;
+  # A pinned LTS series instead of the release default (6.18).
   boot.kernelPackages = pkgs.linuxPackages_6_12;
 
   users.users.ops = {

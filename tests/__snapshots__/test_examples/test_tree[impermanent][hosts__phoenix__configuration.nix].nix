@@ -1,0 +1,75 @@
+# phoenix: NixOS 26.05 "Yarara", scaffolded by nixbtw.
+# Edit freely: `nixbtw update` merges template improvements into your edits.
+{ config, lib, pkgs, inputs, ... }:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+    ./disko.nix
+    ./impermanence.nix
+    ./secrets.nix
+    inputs.disko.nixosModules.disko
+    inputs.impermanence.nixosModules.impermanence
+    inputs.sops-nix.nixosModules.sops
+  ];
+
+  networking.hostName = "phoenix";
+  time.timeZone = "Europe/Paris";
+  i18n.defaultLocale = "en_US.UTF-8";
+
+  boot.loader.systemd-boot.enable = true;
+  # A bounded boot menu keeps the ESP from filling up; older generations stay
+  # in the store until garbage collection removes them.
+  boot.loader.systemd-boot.configurationLimit = 20;
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
+  hardware.enableRedistributableFirmware = true;
+  hardware.cpu.intel.updateMicrocode = true;
+
+  hardware.graphics.enable = true;
+
+  networking.networkmanager.enable = true;
+
+  users.users.dana = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" "networkmanager" ];
+    # A crypt hash, decrypted at activation by sops-nix; never stored in the repo.
+    hashedPasswordFile = config.sops.secrets."users/dana/hashed-password".path;
+    openssh.authorizedKeys.keys = [
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW dana@laptop"
+    ];
+  };
+
+  services.openssh = {
+    enable = true;
+    settings = {
+      # Keys only: passwords over SSH are what brute-force bots try.
+      PasswordAuthentication = false;
+      KbdInteractiveAuthentication = false;
+      PermitRootLogin = "no";
+    };
+  };
+
+  nix.settings.experimental-features = [
+    "nix-command"
+    "flakes"
+  ];
+  # Collect garbage weekly but keep 30d of generations, so there is
+  # always something to roll back to.
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+  nix.optimise.automatic = true;
+
+  environment.systemPackages = [
+    pkgs.git
+  ];
+
+  # The release this host was first installed with. It pins data formats of
+  # stateful services (databases, ...), not the package versions: never change
+  # it after the install, even when you move nixpkgs to a newer release.
+  system.stateVersion = "26.05";
+}

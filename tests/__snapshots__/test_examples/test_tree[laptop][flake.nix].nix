@@ -1,0 +1,50 @@
+{
+  description = "NixOS hosts scaffolded by nixbtw";
+
+  inputs = {
+    # every other input follows this one: one nixpkgs in the lock
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+    # the release branch that matches nixpkgs
+    home-manager = {
+      url = "github:nix-community/home-manager/release-26.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    disko = {
+      url = "github:nix-community/disko/latest";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    nixos-hardware = {
+      url = "github:NixOS/nixos-hardware";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    sops-nix = {
+      url = "github:Mic92/sops-nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs =
+    { self, nixpkgs, ... }@inputs:
+    let
+      inherit (nixpkgs) lib;
+      # Every folder under hosts/ is a host, so adding one needs no edit here.
+      hostNames = lib.attrNames (lib.filterAttrs (_: type: type == "directory") (builtins.readDir ./hosts));
+      mkHost =
+        name:
+        lib.nixosSystem {
+          specialArgs = { inherit inputs; };
+          modules = [ ./hosts/${name}/configuration.nix ];
+        };
+    in
+    {
+      nixosConfigurations = lib.genAttrs hostNames mkHost;
+
+      # `nix flake check` evaluates and builds every host, not just the one you switch.
+      checks = lib.foldlAttrs (
+        acc: name: host:
+        lib.recursiveUpdate acc {
+          ${host.pkgs.stdenv.hostPlatform.system}."host-${name}" = host.config.system.build.toplevel;
+        }
+      ) { } self.nixosConfigurations;
+    };
+}

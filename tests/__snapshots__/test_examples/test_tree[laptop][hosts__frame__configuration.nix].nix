@@ -1,0 +1,88 @@
+# frame: NixOS 26.05 "Yarara", scaffolded by nixbtw.
+# Edit freely: `nixbtw update` merges template improvements into your edits.
+{ config, lib, pkgs, inputs, ... }:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+    ./disko.nix
+    ./secrets.nix
+    inputs.nixos-hardware.nixosModules.framework-13-7040-amd
+    inputs.disko.nixosModules.disko
+    inputs.sops-nix.nixosModules.sops
+    inputs.home-manager.nixosModules.home-manager
+  ];
+
+  networking.hostName = "frame";
+  time.timeZone = "Europe/Amsterdam";
+  i18n.defaultLocale = "en_US.UTF-8";
+
+  boot.loader.systemd-boot.enable = true;
+  # A bounded boot menu keeps the ESP from filling up; older generations stay
+  # in the store until garbage collection removes them.
+  boot.loader.systemd-boot.configurationLimit = 20;
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
+  hardware.enableRedistributableFirmware = true;
+  hardware.cpu.amd.updateMicrocode = true;
+
+  hardware.graphics.enable = true;
+
+  networking.networkmanager.enable = true;
+
+  users.users.alice = {
+    isNormalUser = true;
+    description = "Alice Liddell";
+    extraGroups = [ "wheel" "networkmanager" ];
+    shell = pkgs.zsh;
+    # A crypt hash, decrypted at activation by sops-nix; never stored in the repo.
+    hashedPasswordFile = config.sops.secrets."users/alice/hashed-password".path;
+    openssh.authorizedKeys.keys = [
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW alice@laptop"
+    ];
+  };
+  programs.zsh.enable = true;
+
+  nix.settings.experimental-features = [
+    "nix-command"
+    "flakes"
+  ];
+  # Collect garbage weekly but keep 30d of generations, so there is
+  # always something to roll back to.
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+  nix.optimise.automatic = true;
+
+  # The unfree and insecure gates, by name: a package not listed here fails to
+  # evaluate instead of slipping in.
+  nixpkgs.config = {
+    allowUnfreePackages = [
+      "spotify" # asked for in the answers
+    ];
+  };
+
+  environment.systemPackages = [
+    pkgs.git
+    pkgs.firefox
+  ];
+
+  home-manager = {
+    # One nixpkgs for the system and every user: the unfree gate above covers
+    # home packages too.
+    useGlobalPkgs = true;
+    useUserPackages = true;
+    # Existing dotfiles are moved aside instead of failing the activation.
+    backupFileExtension = "hm-backup";
+    extraSpecialArgs = { inherit inputs; };
+    users.alice = import ./home/alice.nix;
+  };
+
+  # The release this host was first installed with. It pins data formats of
+  # stateful services (databases, ...), not the package versions: never change
+  # it after the install, even when you move nixpkgs to a newer release.
+  system.stateVersion = "26.05";
+}

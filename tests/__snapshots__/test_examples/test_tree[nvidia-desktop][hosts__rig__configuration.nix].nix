@@ -1,0 +1,84 @@
+# rig: NixOS 26.05 "Yarara", scaffolded by nixbtw.
+# Edit freely: `nixbtw update` merges template improvements into your edits.
+{ config, lib, pkgs, inputs, ... }:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+    ./disko.nix
+    inputs.disko.nixosModules.disko
+  ];
+
+  networking.hostName = "rig";
+  time.timeZone = "America/Chicago";
+  i18n.defaultLocale = "en_US.UTF-8";
+
+  boot.loader.systemd-boot.enable = true;
+  # A bounded boot menu keeps the ESP from filling up; older generations stay
+  # in the store until garbage collection removes them.
+  boot.loader.systemd-boot.configurationLimit = 20;
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
+  hardware.enableRedistributableFirmware = true;
+  hardware.cpu.intel.updateMicrocode = true;
+
+  hardware.graphics.enable = true;
+  hardware.graphics.enable32Bit = true;
+  services.xserver.videoDrivers = [ "nvidia" ];
+  hardware.nvidia = {
+    # Required since driver 560: true is the open kernel module (Turing / GTX 16xx
+    # and newer), false the proprietary one for older cards.
+    open = true;
+    # Needed by Wayland compositors and for a flicker-free console.
+    modesetting.enable = true;
+  };
+
+  networking.networkmanager.enable = true;
+
+  users.users.carol = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" "networkmanager" ];
+    shell = pkgs.fish;
+  };
+  # No password is stored in this repo. Set one on the machine with `passwd`;
+  # it survives rebuilds because users.mutableUsers stays true.
+  programs.fish.enable = true;
+
+  nix.settings.experimental-features = [
+    "nix-command"
+    "flakes"
+  ];
+  # Collect garbage weekly but keep 30d of generations, so there is
+  # always something to roll back to.
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+  nix.optimise.automatic = true;
+
+  # The unfree and insecure gates, by name: a package not listed here fails to
+  # evaluate instead of slipping in.
+  nixpkgs.config = {
+    allowUnfreePackages = [
+      "steam" # asked for in the answers
+      "steam-unwrapped" # asked for in the answers
+      "discord" # asked for in the answers
+      "nvidia-x11" # the NVIDIA driver (hardware.gpu has nvidia)
+      "nvidia-settings" # the NVIDIA driver (hardware.gpu has nvidia)
+      "nvidia-persistenced" # the NVIDIA driver (hardware.gpu has nvidia)
+    ];
+  };
+
+  environment.systemPackages = [
+    pkgs.git
+    pkgs.steam
+    pkgs.discord
+  ];
+
+  # The release this host was first installed with. It pins data formats of
+  # stateful services (databases, ...), not the package versions: never change
+  # it after the install, even when you move nixpkgs to a newer release.
+  system.stateVersion = "26.05";
+}

@@ -1,0 +1,79 @@
+# vault: NixOS 26.05 "Yarara", scaffolded by nixbtw.
+# Edit freely: `nixbtw update` merges template improvements into your edits.
+{ config, lib, pkgs, inputs, ... }:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+    ./disko.nix
+    ./secrets.nix
+    inputs.disko.nixosModules.disko
+    inputs.agenix.nixosModules.default
+  ];
+
+  networking.hostName = "vault";
+  time.timeZone = "UTC";
+  i18n.defaultLocale = "en_US.UTF-8";
+
+  boot.loader.systemd-boot.enable = true;
+  # A bounded boot menu keeps the ESP from filling up; older generations stay
+  # in the store until garbage collection removes them.
+  boot.loader.systemd-boot.configurationLimit = 20;
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  # ZFS refuses to import a pool written by another host: hostId must be set
+  # and stable. Derived from the host name, so it never changes by accident.
+  networking.hostId = "e6f0a1fb";
+  boot.supportedFilesystems = [ "zfs" ];
+  # Import only pools that were exported cleanly; forcing can corrupt a pool
+  # that another system still has open.
+  boot.zfs.forceImportRoot = false;
+
+  # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
+  hardware.enableRedistributableFirmware = true;
+  hardware.cpu.intel.updateMicrocode = true;
+
+  users.users.bob = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" ];
+    # A crypt hash, decrypted at activation by agenix; never stored in the repo.
+    hashedPasswordFile = config.age.secrets.vault-bob-password.path;
+    openssh.authorizedKeys.keys = [
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
+    ];
+  };
+
+  services.openssh = {
+    enable = true;
+    settings = {
+      # Keys only: passwords over SSH are what brute-force bots try.
+      PasswordAuthentication = false;
+      KbdInteractiveAuthentication = false;
+      PermitRootLogin = "no";
+    };
+  };
+
+  nix.settings.experimental-features = [
+    "nix-command"
+    "flakes"
+  ];
+  # Collect garbage weekly but keep 30d of generations, so there is
+  # always something to roll back to.
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+  nix.optimise.automatic = true;
+
+  environment.systemPackages = [
+    pkgs.git
+    pkgs.htop
+    pkgs.smartmontools
+  ];
+
+  # The release this host was first installed with. It pins data formats of
+  # stateful services (databases, ...), not the package versions: never change
+  # it after the install, even when you move nixpkgs to a newer release.
+  system.stateVersion = "26.05";
+}

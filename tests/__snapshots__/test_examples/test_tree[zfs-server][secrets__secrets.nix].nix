@@ -1,0 +1,15 @@
+# Read only by the agenix CLI, never imported into a system: who can decrypt
+# each file. Edit a secret with `agenix -e <file>` inside this directory;
+# after changing keys, re-encrypt everything with `agenix -r`.
+let
+  admins = [
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
+  ];
+  # vault's SSH host key. Fill it in once the host exists, then run `agenix -r`:
+  #   ssh-keyscan -t ed25519 vault
+  vault = [ ];
+in
+{
+  # A crypt hash for bob: mkpasswd -m yescrypt | agenix -e vault-bob-password.age
+  "vault-bob-password.age".publicKeys = admins ++ vault;
+}
