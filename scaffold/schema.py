@@ -67,3 +67,22 @@ def reference_markdown() -> str:
 
     walk(HostSpec, "")
     return "\n".join(rows) + "\n"
+
+
+START = "<!-- answers-reference:start (generated from scaffold/spec.py; a test keeps it current) -->"
+END = "<!-- answers-reference:end -->"
+
+
+def readme_with_reference(readme: str) -> str:
+    """The README with its answers reference regenerated between the markers."""
+    head, _, rest = readme.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{reference_markdown()}{END}{tail}"
+
+
+if __name__ == "__main__":
+    import pathlib
+    import sys
+
+    path = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    path.write_text(readme_with_reference(path.read_text()))

@@ -43,3 +43,18 @@ def test_installed_wheel_renders_from_its_own_templates(tmp_path: Path) -> None:
                           cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert (out / "hosts/atlas/configuration.nix").is_file()
+
+
+def test_readme_answers_reference_matches_the_spec() -> None:
+    from scaffold.schema import readme_with_reference
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme == readme_with_reference(readme), (
+        "README's answers reference is stale: run `python -m scaffold.schema README.md`"
+    )
+
+
+def test_readme_links_every_example() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        assert f"(examples/{example.name})" in readme, example.name
