@@ -202,7 +202,7 @@ class Interview:
         if lane != "nixos-wsl":
             self.select("boot.loader", "Boot loader:", choices("boot.loader"), "systemd-boot")
             self.autocomplete("hardware.profile", "nixos-hardware profile (empty for none):",
-                              [""] + profiles.names(), "")
+                              ["", *profiles.names()], "")
         self.select("hardware.cpu", "CPU vendor:", choices("hardware.cpu"), "other")
         if lane != "nixos-wsl":
             if not self.was_given("hardware.gpu"):

@@ -129,7 +129,7 @@ def settings(node: tree_sitter.Node, prefix: tuple[str, ...] = ()) -> Iterator[S
             elif binding.type in ("inherit", "inherit_from"):
                 attrs = binding.child_by_field_name("attrs")
                 for a in attrs.named_children if attrs is not None else []:
-                    yield Setting(prefix + (attr_name(a),), binding.start_point[0] + 1, a)
+                    yield Setting((*prefix, attr_name(a)), binding.start_point[0] + 1, a)
 
 
 def module_settings(source: bytes) -> list[Setting]:

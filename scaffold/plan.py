@@ -78,7 +78,7 @@ def systemd_escape_device(path: str) -> str:
         elif ch.isalnum() or ch in ":_.":
             out.append(ch)
         else:
-            out.append("\\x%02x" % ord(ch))
+            out.append(f"\\x{ord(ch):02x}")
     return "".join(out) + ".device"
 
 

@@ -61,6 +61,7 @@ def reference_markdown() -> str:
                 else _type_name(ann))
             rows.append(f"| `{key}` | {type_name} | {default} | {info.description or ''} |")
             if nested:
+                assert isinstance(ann, type)
                 walk(ann, key + ".")
             elif isinstance(inner, type) and issubclass(inner, BaseModel):
                 walk(inner, key + "[].")

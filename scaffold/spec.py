@@ -14,13 +14,15 @@ import difflib
 import functools
 import re
 import zoneinfo
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scaffold import releases
 from scaffold.errors import Problem
 
+Add = Callable[[str, str, str], None]
 Lane = Literal["nixos-flake", "nixos-channels", "darwin", "home-manager", "nixos-wsl"]
 NixImpl = Literal["nix", "lix", "determinate"]
 System = Literal["x86_64-linux", "aarch64-linux", "aarch64-darwin", "x86_64-darwin"]
@@ -278,7 +280,8 @@ class Packages(_Model):
         for name in v:
             if not _PKG_ATTR.fullmatch(name):
                 raise _problem(f"{_clip(name)!r} is not a package attribute",
-                               "use the attribute name from search.nixos.org, e.g. git or python3Packages.black")
+                               "use the attribute name from search.nixos.org, "
+                               "e.g. git or python3Packages.black")
         return list(dict.fromkeys(v))
 
     @field_validator("unfree")
@@ -451,7 +454,10 @@ class HostSpec(_Model):
     def problems(self) -> list[Problem]:
         """Combinations that cannot work, each with the fix."""
         out: list[Problem] = []
-        add = lambda field, problem, fix: out.append(Problem(field, problem, fix))  # noqa: E731
+
+        def add(field: str, problem: str, fix: str) -> None:
+            out.append(Problem(field, problem, fix))
+
         lane = self.lane
 
         if lane == "darwin" and self.system not in DARWIN_SYSTEMS:
@@ -492,7 +498,7 @@ class HostSpec(_Model):
         self._secret_problems(add)
         return out
 
-    def _lane_problems(self, add: Any) -> None:
+    def _lane_problems(self, add: Add) -> None:
         lane, mode = self.lane, self.hm_mode
         allowed_modes = {
             "nixos-flake": ("none", "nixos-module", "standalone"),
@@ -534,11 +540,12 @@ class HostSpec(_Model):
         if lane != "darwin" and self.darwin != Darwin():
             add("darwin", f"macOS settings do not apply to lane {lane}", "remove the darwin section")
 
-    def _hardware_problems(self, add: Any) -> None:
+    def _hardware_problems(self, add: Add) -> None:
         hw = self.hardware
         if "nvidia" in hw.gpu and hw.nvidia_open is None and self.is_nixos and self.lane != "nixos-wsl":
             add("hardware.nvidia_open", "NVIDIA drivers 560 and newer refuse to build until you "
-                "choose the kernel module", "set true for Turing (GTX 16xx, RTX) and newer, false for older cards")
+                "choose the kernel module",
+                "set true for Turing (GTX 16xx, RTX) and newer, false for older cards")
         if hw.nvidia_open is not None and "nvidia" not in hw.gpu:
             add("hardware.nvidia_open", "it only applies to NVIDIA cards",
                 "add nvidia to hardware.gpu, or remove nvidia_open")
@@ -555,7 +562,7 @@ class HostSpec(_Model):
             add("hardware.gpu" if hw.gpu else "hardware.kernel",
                 "NixOS-WSL uses the Windows kernel and GPU drivers", "remove it")
 
-    def _user_problems(self, add: Any) -> None:
+    def _user_problems(self, add: Add) -> None:
         seen: set[str] = set()
         for i, user in enumerate(self.users):
             if user.name in seen:
@@ -570,10 +577,8 @@ class HostSpec(_Model):
         if self.is_nixos and not self.admins:
             add("users", "no user is an admin, so nobody could run sudo or nixos-rebuild",
                 "set admin: true on one user")
-        if self.lane in ("home-manager", "darwin") and len(self.users) > 1 and self.hm_mode == "standalone":
-            pass  # several standalone home configurations are fine
 
-    def _disk_problems(self, add: Any) -> None:
+    def _disk_problems(self, add: Add) -> None:
         disk = self.disk
         if disk.layout == "none":
             for field, asked in {"disk.device": disk.device is not None,
@@ -597,7 +602,7 @@ class HostSpec(_Model):
             add("disk.layout", "disko layouts are generated for flake lanes only",
                 "use lane nixos-flake, or layout none and partition by hand")
 
-    def _secret_problems(self, add: Any) -> None:
+    def _secret_problems(self, add: Add) -> None:
         secrets = self.secrets
         if secrets.tool == "none":
             if secrets.admin_keys:

@@ -56,8 +56,9 @@ def write_files(out: Path, files: dict[str, str], *, force: bool,
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".nixbtw-")
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            # os.* rather than Path methods: one rename, atomic on the same filesystem.
+            os.chmod(tmp, 0o644)  # noqa: PTH101
+            os.replace(tmp, target)  # noqa: PTH105
             tmp = None
             result.written.append(rel)
     except BaseException:

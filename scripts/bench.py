@@ -48,10 +48,10 @@ def main() -> int:
 
     # The same data nixbtw hands to copier, for a like-for-like `copier copy`.
     sys.path.insert(0, str(ROOT))
+    import datetime as dt
+
     from scaffold.answers import build_spec, load_file
     from scaffold.render import answers_data, template_root
-
-    import datetime as dt
 
     spec = build_spec(load_file(str(example)), on=dt.date(2026, 11, 25))
     data = work / "data.yml"

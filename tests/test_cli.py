@@ -138,8 +138,11 @@ def test_saved_answers_replay_to_the_same_tree(tmp_path: Path) -> None:
     assert new_host("--answers", str(EXAMPLES / "workstation.yaml"), "--out", str(first),
                     "--save-answers", str(saved)) == 0
     assert new_host("--answers", str(saved), "--out", str(second)) == 0
-    tree = lambda root: {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}  # noqa: E731
-    assert tree(first) == tree(second)
+    assert _tree(first) == _tree(second)
+
+
+def _tree(root: Path) -> dict[Path, bytes]:
+    return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_set_overrides_the_answers_file(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prompt_toolkit.application import create_app_session
@@ -27,7 +28,7 @@ def keys(*typed: str) -> Iterator[None]:
         yield
 
 
-def run(given: dict[str, object], *typed: str) -> HostSpec:
+def run(given: dict[str, Any], *typed: str) -> HostSpec:
     with keys(*typed):
         return interview(given, on=TODAY, out=Path("out"))
 

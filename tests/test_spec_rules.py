@@ -108,5 +108,6 @@ def test_corrupted_ssh_key_is_refused() -> None:
     broken = SSH.replace("AAAAIIz", "AAAAIIq")
     lines = refused(users=[{"name": "a", "admin": True, "ssh_keys": [SSH[:40]]}])
     assert "users.0.ssh_keys" in lines[0]
-    lines = refused(users=[{"name": "a", "admin": True, "ssh_keys": [broken.replace("ed25519 AAAAC3", "ed25519 BAAAC3")]}])
+    mangled = broken.replace("ed25519 AAAAC3", "ed25519 BAAAC3")
+    lines = refused(users=[{"name": "a", "admin": True, "ssh_keys": [mangled]}])
     assert "users.0.ssh_keys" in lines[0]
