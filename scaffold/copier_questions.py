@@ -20,12 +20,12 @@ SETTINGS: dict[str, Any] = {
     "_templates_suffix": ".jinja",
     "_jinja_extensions": ["scaffold.copier_ext.NixbtwExtension"],
     "_envops": {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True},
-    # _seeds/ holds files nixbtw writes once per user; copier must not render them.
-    "_exclude": ["_seeds", "~*", "*.py[co]", "__pycache__", ".DS_Store"],
+    "_exclude": ["~*", "*.py[co]", "__pycache__", ".DS_Store"],
     # Files the machine or the user owns once they exist: an update must never
     # overwrite them.
     "_skip_if_exists": [
         "hosts/*/hardware-configuration.nix",
+        "hosts/*/home/*.nix",
         "hosts/*/facter.json",
         "secrets/**",
         ".sops.yaml",

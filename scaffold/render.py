@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import jinja2
-
-from scaffold.copier_ext import NixbtwExtension
 from scaffold.errors import InputError
 from scaffold.plan import Plan, make_plan
 from scaffold.spec import HostSpec
@@ -64,19 +61,11 @@ def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
             p.relative_to(tmp).as_posix(): p.read_text(encoding="utf-8")
             for p in sorted(Path(tmp).rglob("*")) if p.is_file()
         }
-    seeds = _render_seeds(root, plan)
+    # Files the user owns once they exist are written only where nothing is.
+    seeds = {rel: files.pop(rel) for rel in list(files) if _is_seed(rel)}
     return Rendered(plan=plan, files=files, seeds=seeds, answers_file=answers_file)
 
 
-def _render_seeds(root: Path, plan: Plan) -> dict[str, str]:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(root / "flake" / "_seeds")),
-        extensions=[NixbtwExtension], trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, autoescape=False,
-    )
-    ctx = answers_data(plan.spec)
-    seeds: dict[str, str] = {}
-    for user in plan.home_users():
-        text = env.get_template("home.nix.jinja").render(**ctx, user=user)
-        seeds[f"{plan.host_dir}/home/{user.name}.nix"] = text
-    return seeds
+def _is_seed(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) == 4 and parts[0] == "hosts" and parts[2] == "home"

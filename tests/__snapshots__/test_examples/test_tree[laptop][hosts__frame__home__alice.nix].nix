@@ -1,5 +1,5 @@
 # home-manager configuration for alice on frame.
-# This file is yours: nixbtw creates it once and never rewrites it.
+# This file is yours: updates never overwrite it once it exists.
 { pkgs, ... }:
 
 {
