@@ -131,6 +131,21 @@ class Plan:
     def home_users(self) -> list[User]:
         return list(self.spec.users) if self.spec.hm_mode != "none" else []
 
+    def path(self, name: str) -> str:
+        """A file of this host, relative to the repository root."""
+        return f"{self.host_dir}/{name}" if self.host_dir else name
+
+    def home_directory(self, user: User) -> str:
+        return ("/Users/" if self.spec.lane == "darwin" else "/home/") + user.name
+
+    def home_configuration_name(self, user: User) -> str:
+        return f"{user.name}@{self.spec.hostname}"
+
+    @property
+    def primary_user(self) -> str:
+        admins = self.spec.admins or list(self.spec.users)
+        return admins[0].name
+
 
 def host_id(hostname: str) -> str:
     """A stable 8-hex-digit networking.hostId (ZFS refuses to import without one)."""
@@ -138,6 +153,8 @@ def host_id(hostname: str) -> str:
 
 
 def _inputs(spec: HostSpec, rel: releases.Release) -> list[FlakeInput]:
+    if spec.lane == "nixos-channels":
+        return []  # channels lane: no flake, no inputs
     darwin = spec.lane == "darwin"
     nixpkgs_branch = rel.nixpkgs_darwin if darwin else rel.nixpkgs
     out = [FlakeInput("nixpkgs", f"github:NixOS/nixpkgs/{nixpkgs_branch}",
@@ -188,8 +205,15 @@ def _modules(spec: HostSpec) -> list[str]:
         mods.append("inputs.agenix.nixosModules.default")
     if spec.nix == "determinate":
         mods.append("inputs.determinate.nixosModules.default")
-    if spec.hm_mode == "nixos-module":
+    if spec.hm_mode == "nixos-module" and spec.lane != "nixos-channels":
         mods.append("inputs.home-manager.nixosModules.home-manager")
+    if spec.lane == "darwin":
+        # The darwin lane imports darwin modules only.
+        mods = []
+        if spec.nix == "determinate":
+            mods.append("inputs.determinate.darwinModules.default")
+        if spec.hm_mode == "darwin-module":
+            mods.append("inputs.home-manager.darwinModules.home-manager")
     return mods
 
 
@@ -289,7 +313,8 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
     return Plan(
         spec=spec,
         release=rel,
-        host_dir=f"hosts/{spec.hostname}",
+        # Channels: one host per /etc/nixos, so its files sit at the root.
+        host_dir="" if spec.lane == "nixos-channels" else f"hosts/{spec.hostname}",
         inputs=tuple(_inputs(spec, rel)),
         modules=tuple(_modules(spec)),
         unfree=tuple(_unfree(spec)),

@@ -9,12 +9,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from scaffold.errors import InputError
 from scaffold.plan import Plan, make_plan
 from scaffold.spec import HostSpec
 
-RENDERED_LANES = ("nixos-flake",)
-ANSWERS_FILE = "hosts/{host}/.copier-answers.yml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +40,8 @@ def answers_data(spec: HostSpec) -> dict[str, object]:
 
 
 def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
-    if spec.lane not in RENDERED_LANES:
-        raise InputError("lane", f"lane {spec.lane} is validated but not rendered yet",
-                         f"use lane: {' or '.join(RENDERED_LANES)}")
     plan = make_plan(spec, on=on)
-    answers_file = ANSWERS_FILE.format(host=spec.hostname)
+    answers_file = plan.path(".copier-answers.yml")
     root = template_root()
     from copier import run_copy  # heavy: imported only when rendering
 
@@ -68,4 +62,5 @@ def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
 
 def _is_seed(rel: str) -> bool:
     parts = rel.split("/")
-    return len(parts) == 4 and parts[0] == "hosts" and parts[2] == "home"
+    return (len(parts) == 4 and parts[0] == "hosts" and parts[2] == "home") or (
+        len(parts) == 2 and parts[0] == "home")

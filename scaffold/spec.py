@@ -513,6 +513,10 @@ class HostSpec(_Model):
         if lane == "nixos-wsl" and self.system != "x86_64-linux" and self.system != "aarch64-linux":
             add("system", f"NixOS-WSL runs on x86_64-linux or aarch64-linux, not {self.system}",
                 "set system: x86_64-linux")
+        if lane == "nixos-channels" and self.hardware.profile:
+            add("hardware.profile", "nixos-hardware profiles are imported from its flake, "
+                "and lane nixos-channels has no flake",
+                "use lane nixos-flake, or import <nixos-hardware/...> from a channel yourself")
         if lane == "nixos-channels" and self.nix == "determinate":
             add("nix", "Determinate Nix is installed through its flake module, and lane "
                 "nixos-channels has no flake", "use lane: nixos-flake, or nix: nix / lix")
@@ -602,6 +606,7 @@ class HostSpec(_Model):
             add("disk.layout", "disko layouts are generated for flake lanes only",
                 "use lane nixos-flake, or layout none and partition by hand")
 
+
     def _secret_problems(self, add: Add) -> None:
         secrets = self.secrets
         if secrets.tool == "none":
@@ -621,9 +626,9 @@ class HostSpec(_Model):
             except ValueError as err:
                 problem, _, fix = str(err).partition("; ")
                 add(f"secrets.admin_keys.{i}", problem, fix)
-        if self.lane in ("home-manager", "nixos-channels"):
-            add("secrets.tool", f"secrets are generated for flake lanes, not {self.lane}",
-                "use lane nixos-flake or darwin, or secrets.tool: none")
+        if self.lane in ("home-manager", "nixos-channels", "darwin"):
+            add("secrets.tool", f"secrets are generated for NixOS flake lanes, not {self.lane}",
+                "use lane nixos-flake or nixos-wsl, or secrets.tool: none")
 
 
 def field_paths() -> list[str]:

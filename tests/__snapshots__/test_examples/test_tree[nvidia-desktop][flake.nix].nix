@@ -14,8 +14,13 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
-      # Every folder under hosts/ is a host, so adding one needs no edit here.
-      hostNames = lib.attrNames (lib.filterAttrs (_: type: type == "directory") (builtins.readDir ./hosts));
+      # Every folder under hosts/ with a configuration.nix is a NixOS host, so
+      # adding one needs no edit here.
+      hostNames = lib.attrNames (
+        lib.filterAttrs (
+          name: type: type == "directory" && builtins.pathExists ./hosts/${name}/configuration.nix
+        ) (builtins.readDir ./hosts)
+      );
       mkHost =
         name:
         lib.nixosSystem {
