@@ -13,7 +13,6 @@ from scaffold.plan import Plan, make_plan
 from scaffold.spec import HostSpec
 
 
-
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """A host as data: repo-relative paths to file contents."""

@@ -1,0 +1,67 @@
+# oldtimer: NixOS 26.05 "Yarara", scaffolded by nixbtw.
+# Edit freely: `nixbtw update` merges template improvements into your edits.
+# Classic /etc/nixos without a flake: nixpkgs and home-manager come from
+# channels (see README.md); they must move to a new release together.
+{ config, lib, pkgs, ... }:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+    # home-manager's NixOS module from the home-manager channel.
+    <home-manager/nixos>
+  ];
+
+  networking.hostName = "oldtimer";
+  time.timeZone = "Europe/London";
+  i18n.defaultLocale = "en_US.UTF-8";
+
+  boot.loader.systemd-boot.enable = true;
+  # A bounded boot menu keeps the ESP from filling up; older generations stay
+  # in the store until garbage collection removes them.
+  boot.loader.systemd-boot.configurationLimit = 20;
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
+  hardware.enableRedistributableFirmware = true;
+  hardware.cpu.intel.updateMicrocode = true;
+
+  networking.networkmanager.enable = true;
+
+  users.users.erin = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" "networkmanager" ];
+    shell = pkgs.zsh;
+  };
+  # No password is stored in this repo. Set one on the machine with `passwd`;
+  # it survives rebuilds because users.mutableUsers stays true.
+  programs.zsh.enable = true;
+
+  # Collect garbage weekly but keep 30d of generations, so there is
+  # always something to roll back to.
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+  nix.optimise.automatic = true;
+
+  environment.systemPackages = [
+    pkgs.git
+    pkgs.vim
+  ];
+
+  home-manager = {
+    # One nixpkgs for the system and every user: the unfree gate above covers
+    # home packages too.
+    useGlobalPkgs = true;
+    useUserPackages = true;
+    # Existing dotfiles are moved aside instead of failing the activation.
+    backupFileExtension = "hm-backup";
+    users.erin = import ./home/erin.nix;
+  };
+
+  # The release this host was first installed with. It pins data formats of
+  # stateful services (databases, ...), not the package versions: never change
+  # it after the install, even when you move nixpkgs to a newer release.
+  system.stateVersion = "26.05";
+}

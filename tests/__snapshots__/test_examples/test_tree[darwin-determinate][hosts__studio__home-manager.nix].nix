@@ -1,0 +1,18 @@
+# What every standalone home on studio shares; each user's own settings are
+# in home/<user>.nix. Switch with `home-manager switch --flake .#<user>@studio`.
+{ lib, ... }:
+
+{
+  # Lets home-manager keep its own command up to date.
+  programs.home-manager.enable = true;
+  # Standalone home-manager builds its own nixpkgs, so it gets the same gate as
+  # the system: one list for the whole repo.
+
+  # The unfree and insecure gates, by name: a package not listed here fails to
+  # evaluate instead of slipping in.
+  nixpkgs.config = {
+    allowUnfreePackages = [
+      "slack" # asked for in the answers
+    ];
+  };
+}

@@ -1,0 +1,44 @@
+{
+  description = "macOS hosts scaffolded by nixbtw";
+
+  inputs = {
+    # every other input follows this one: one nixpkgs in the lock
+    nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-26.05-darwin";
+    # must match the nixpkgs release or evaluation stops
+    nix-darwin = {
+      url = "github:nix-darwin/nix-darwin/nix-darwin-26.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    # the release branch that matches nixpkgs
+    home-manager = {
+      url = "github:nix-community/home-manager/release-26.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs =
+    { self, nixpkgs, ... }@inputs:
+    let
+      inherit (nixpkgs) lib;
+      # Every folder under hosts/ with a configuration.nix is a Mac, so adding
+      # one needs no edit here.
+      hostNames = lib.attrNames (
+        lib.filterAttrs (
+          name: type: type == "directory" && builtins.pathExists ./hosts/${name}/configuration.nix
+        ) (builtins.readDir ./hosts)
+      );
+      mkHost =
+        name:
+        inputs.nix-darwin.lib.darwinSystem {
+          specialArgs = { inherit inputs; };
+          modules = [ ./hosts/${name}/configuration.nix ];
+        };
+    in
+    {
+      # Switch with: sudo darwin-rebuild switch --flake .#<host>
+      darwinConfigurations = lib.genAttrs hostNames mkHost;
+
+      # `nix flake check` builds this Mac's system.
+      checks.aarch64-darwin.host-macbook = self.darwinConfigurations.macbook.system;
+    };
+}

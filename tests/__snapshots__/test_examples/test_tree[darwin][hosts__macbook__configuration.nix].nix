@@ -1,0 +1,79 @@
+# macbook: nix-darwin nix-darwin-26.05 with nixpkgs nixpkgs-26.05-darwin, scaffolded by nixbtw.
+# nix-darwin refuses to evaluate against another nixpkgs release: move both together.
+{ config, lib, pkgs, inputs, ... }:
+
+{
+  imports = [
+    inputs.home-manager.darwinModules.home-manager
+  ];
+
+  networking.hostName = "macbook";
+  time.timeZone = "America/Los_Angeles";
+  nixpkgs.hostPlatform = "aarch64-darwin";
+
+  # darwin-rebuild runs as root; per-user settings (Homebrew, defaults) apply to this user.
+  system.primaryUser = "frank";
+  users.users.frank.home = "/Users/frank";
+
+  security.pam.services.sudo_local.touchIdAuth = true;
+
+  # Homebrew itself is installed by hand (https://brew.sh); nix-darwin keeps the
+  # package list declarative.
+  homebrew = {
+    enable = true;
+    casks = [
+      "firefox"
+      "iterm2"
+    ];
+    brews = [
+      "mas"
+    ];
+    # Activation stops if a package not listed here is installed.
+    onActivation.cleanup = "check";
+  };
+
+  nix.settings.experimental-features = [
+    "nix-command"
+    "flakes"
+  ];
+  # Collect garbage weekly (Sunday 03:15) but keep 30d of generations.
+  nix.gc = {
+    automatic = true;
+    interval = {
+      Weekday = 7;
+      Hour = 3;
+      Minute = 15;
+    };
+    options = "--delete-older-than 30d";
+  };
+  # Not auto-optimise-store: on macOS it can corrupt the store with some Nix versions.
+  nix.optimise.automatic = true;
+
+  # The unfree and insecure gates, by name: a package not listed here fails to
+  # evaluate instead of slipping in.
+  nixpkgs.config = {
+    allowUnfreePackages = [
+      "vscode" # asked for in the answers
+    ];
+  };
+
+  environment.systemPackages = [
+    pkgs.git
+    pkgs.ripgrep
+  ];
+
+  home-manager = {
+    # One nixpkgs for the system and every user: the unfree gate above covers
+    # home packages too.
+    useGlobalPkgs = true;
+    useUserPackages = true;
+    # Existing dotfiles are moved aside instead of failing the activation.
+    backupFileExtension = "hm-backup";
+    extraSpecialArgs = { inherit inputs; };
+    users.frank = import ./home/frank.nix;
+  };
+
+  # nix-darwin's state version for the first install (its own integer, not the
+  # NixOS release): never change it afterwards.
+  system.stateVersion = 7;
+}

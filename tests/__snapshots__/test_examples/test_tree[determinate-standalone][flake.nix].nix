@@ -1,0 +1,66 @@
+{
+  description = "NixOS hosts scaffolded by nixbtw";
+
+  inputs = {
+    # every other input follows this one: one nixpkgs in the lock
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+    # the release branch that matches nixpkgs
+    home-manager = {
+      url = "github:nix-community/home-manager/release-26.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    # no follows: Determinate's cache hits need its own nixpkgs
+    determinate.url = "https://flakehub.com/f/DeterminateSystems/determinate/3";
+  };
+
+  outputs =
+    { self, nixpkgs, ... }@inputs:
+    let
+      inherit (nixpkgs) lib;
+      # Every folder under hosts/ with a configuration.nix is a NixOS host, so
+      # adding one needs no edit here.
+      hostNames = lib.attrNames (
+        lib.filterAttrs (
+          name: type: type == "directory" && builtins.pathExists ./hosts/${name}/configuration.nix
+        ) (builtins.readDir ./hosts)
+      );
+      mkHost =
+        name:
+        lib.nixosSystem {
+          specialArgs = { inherit inputs; };
+          modules = [ ./hosts/${name}/configuration.nix ];
+        };
+      # Standalone home-manager with the same nixpkgs as everything else.
+      mkHome =
+        system: username: modules:
+        inputs.home-manager.lib.homeManagerConfiguration {
+          pkgs = nixpkgs.legacyPackages.${system};
+          extraSpecialArgs = { inherit inputs; };
+          modules = modules ++ [
+            {
+              home.username = username;
+              home.homeDirectory = "/home/${username}";
+            }
+          ];
+        };
+    in
+    {
+      nixosConfigurations = lib.genAttrs hostNames mkHost;
+
+      # `nix flake check` evaluates and builds every host, not just the one you switch.
+      checks = lib.foldlAttrs (
+        acc: name: host:
+        lib.recursiveUpdate acc {
+          ${host.pkgs.stdenv.hostPlatform.system}."host-${name}" = host.config.system.build.toplevel;
+        }
+      ) { } self.nixosConfigurations;
+
+      # Switch with: home-manager switch --flake .#<user>@<host>
+      homeConfigurations = {
+        "jun@kestrel" = mkHome "x86_64-linux" "jun" [
+          ./hosts/kestrel/home-manager.nix
+          ./hosts/kestrel/home/jun.nix
+        ];
+      };
+    };
+}

@@ -1,0 +1,66 @@
+# kestrel: NixOS 26.05 "Yarara", scaffolded by nixbtw.
+# Edit freely: `nixbtw update` merges template improvements into your edits.
+{ config, lib, pkgs, inputs, ... }:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+    inputs.determinate.nixosModules.default
+  ];
+
+  networking.hostName = "kestrel";
+  time.timeZone = "Asia/Tokyo";
+  i18n.defaultLocale = "en_US.UTF-8";
+
+  boot.loader.systemd-boot.enable = true;
+  # A bounded boot menu keeps the ESP from filling up; older generations stay
+  # in the store until garbage collection removes them.
+  boot.loader.systemd-boot.configurationLimit = 20;
+  boot.loader.efi.canTouchEfiVariables = true;
+
+  # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
+  hardware.enableRedistributableFirmware = true;
+  hardware.cpu.amd.updateMicrocode = true;
+
+  hardware.graphics.enable = true;
+
+  networking.networkmanager.enable = true;
+
+  users.users.jun = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" "networkmanager" ];
+  };
+  # No password is stored in this repo. Set one on the machine with `passwd`;
+  # it survives rebuilds because users.mutableUsers stays true.
+
+  # Determinate Nix (the determinate module above) installs and configures Nix
+  # itself, flakes included; do not also set nix.package.
+  # Collect garbage weekly but keep 30d of generations, so there is
+  # always something to roll back to.
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+  nix.optimise.automatic = true;
+
+  # The unfree and insecure gates, by name: a package not listed here fails to
+  # evaluate instead of slipping in.
+  nixpkgs.config = {
+    allowUnfreePackages = [
+      "obsidian" # asked for in the answers
+    ];
+    permittedInsecurePackages = [
+      "electron-27.3.11"
+    ];
+  };
+
+  environment.systemPackages = [
+    pkgs.git
+  ];
+
+  # The release this host was first installed with. It pins data formats of
+  # stateful services (databases, ...), not the package versions: never change
+  # it after the install, even when you move nixpkgs to a newer release.
+  system.stateVersion = "26.05";
+}

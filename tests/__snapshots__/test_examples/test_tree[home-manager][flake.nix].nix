@@ -1,0 +1,41 @@
+{
+  description = "Home configurations scaffolded by nixbtw";
+
+  inputs = {
+    # every other input follows this one: one nixpkgs in the lock
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+    # the release branch that matches nixpkgs
+    home-manager = {
+      url = "github:nix-community/home-manager/release-26.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs =
+    { self, nixpkgs, ... }@inputs:
+    let
+      inherit (nixpkgs) lib;
+      # Standalone home-manager with the same nixpkgs as everything else.
+      mkHome =
+        system: username: modules:
+        inputs.home-manager.lib.homeManagerConfiguration {
+          pkgs = nixpkgs.legacyPackages.${system};
+          extraSpecialArgs = { inherit inputs; };
+          modules = modules ++ [
+            {
+              home.username = username;
+              home.homeDirectory = "/home/${username}";
+            }
+          ];
+        };
+    in
+    {
+      # Switch with: home-manager switch --flake .#<user>@<host>
+      homeConfigurations = {
+        "hugo@devbox" = mkHome "x86_64-linux" "hugo" [
+          ./hosts/devbox/home-manager.nix
+          ./hosts/devbox/home/hugo.nix
+        ];
+      };
+    };
+}

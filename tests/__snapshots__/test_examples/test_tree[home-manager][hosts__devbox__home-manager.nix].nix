@@ -1,0 +1,18 @@
+# What every standalone home on devbox shares; each user's own settings are
+# in home/<user>.nix. Switch with `home-manager switch --flake .#<user>@devbox`.
+{ lib, ... }:
+
+{
+  # Lets home-manager keep its own command up to date.
+  programs.home-manager.enable = true;
+  # Not NixOS: set up XDG paths, fonts and the Nix profile for another distribution.
+  targets.genericLinux.enable = true;
+
+  # The unfree and insecure gates, by name: a package not listed here fails to
+  # evaluate instead of slipping in.
+  nixpkgs.config = {
+    allowUnfreePackages = [
+      "terraform" # asked for in the answers
+    ];
+  };
+}

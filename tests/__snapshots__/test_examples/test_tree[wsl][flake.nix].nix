@@ -1,0 +1,47 @@
+{
+  description = "NixOS hosts scaffolded by nixbtw";
+
+  inputs = {
+    # every other input follows this one: one nixpkgs in the lock
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+    nixos-wsl = {
+      url = "github:nix-community/NixOS-WSL/release-26.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    # the release branch that matches nixpkgs
+    home-manager = {
+      url = "github:nix-community/home-manager/release-26.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs =
+    { self, nixpkgs, ... }@inputs:
+    let
+      inherit (nixpkgs) lib;
+      # Every folder under hosts/ with a configuration.nix is a NixOS host, so
+      # adding one needs no edit here.
+      hostNames = lib.attrNames (
+        lib.filterAttrs (
+          name: type: type == "directory" && builtins.pathExists ./hosts/${name}/configuration.nix
+        ) (builtins.readDir ./hosts)
+      );
+      mkHost =
+        name:
+        lib.nixosSystem {
+          specialArgs = { inherit inputs; };
+          modules = [ ./hosts/${name}/configuration.nix ];
+        };
+    in
+    {
+      nixosConfigurations = lib.genAttrs hostNames mkHost;
+
+      # `nix flake check` evaluates and builds every host, not just the one you switch.
+      checks = lib.foldlAttrs (
+        acc: name: host:
+        lib.recursiveUpdate acc {
+          ${host.pkgs.stdenv.hostPlatform.system}."host-${name}" = host.config.system.build.toplevel;
+        }
+      ) { } self.nixosConfigurations;
+    };
+}
