@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.render import Rendered, render_host
+from scaffold.errors import FileExistsConflict, InputError
+from scaffold.render import ANSWERS, Rendered, render_host, render_new
+from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
+from scaffold.update import (
+    UpdateResult,
+    host_dirs,
+    host_spec,
+    is_repo,
+    read_answers,
+    update_repo,
+    update_repo_part,
+)
 from scaffold.write import WriteResult, git_add, write_files
 
-__all__ = ["NewHost", "new_host"]
+__all__ = ["NewHost", "new_host", "update", "UpdateResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +29,7 @@ class NewHost:
     rendered: Rendered
     written: WriteResult
     out: Path
+    repo_updated: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -32,6 +44,7 @@ class NewHost:
             "out": str(self.out),
             "written": self.written.written,
             "kept": self.written.skipped,
+            "repo_updated": self.repo_updated,
             "git_added": self.written.git_added,
             "warnings": list(self.warnings),
         }
@@ -39,9 +52,45 @@ class NewHost:
 
 def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
              stage: bool = True) -> NewHost:
-    """Render a host and write it into `out`, all or nothing."""
-    rendered = render_host(spec, on=on)
+    """Render a host and write it into `out`, all or nothing.
+
+    In a repository nixbtw made before, only the new host's folder is written;
+    when the host needs flake inputs the repository lacks, flake.nix is
+    updated through copier's merge, keeping the user's edits.
+    """
+    repo_updated: list[str] = []
+    if spec.lane != "nixos-channels" and is_repo(out):
+        rendered, repo = _render_into_fleet(spec, out, on=on, force=force)
+        recorded = read_answers(out / ANSWERS).get("repo")
+        if repo is not None and recorded != repo.model_dump(mode="json"):
+            repo_updated = update_repo_part(out, repo)
+    else:
+        rendered = render_new(spec, on=on)
     result = write_files(out, rendered.files, force=force, seeds=rendered.seeds)
     if stage:
-        git_add(out, result.written, result)
-    return NewHost(rendered=rendered, written=result, out=out)
+        git_add(out, result.written + repo_updated, result)
+    return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated)
+
+
+def _render_into_fleet(spec: HostSpec, out: Path, *, on: dt.date,
+                       force: bool) -> tuple[Rendered, RepoSpec | None]:
+    hosts = host_dirs(out)
+    if spec.hostname in hosts and not force:
+        raise FileExistsConflict("hostname", f"host {spec.hostname} already exists in {out}",
+                                 "pick another name, regenerate it with --force, or run nixbtw update")
+    others = [host_spec(d, on=on) for name, d in hosts.items() if name != spec.hostname]
+    try:
+        repo = repo_spec([*others, spec])
+    except InputError as err:
+        raise InputError(problems=[type(p)(p.field, p.problem + f" (the repository in {out})", p.fix)
+                                   for p in err.problems]) from None
+    return render_host(spec, on=on), repo
+
+
+def update(root: Path, hosts: list[str] | None = None, *, on: dt.date,
+           sets: dict[str, object] | None = None, dry_run: bool = False) -> UpdateResult:
+    """Carry template improvements (and changed answers) into a generated repository."""
+    if not is_repo(root) and not (root / ANSWERS).is_file():
+        raise InputError(str(root), "holds no repository made by nixbtw (no .copier-answers.yml)",
+                         "run nixbtw update inside the repository, or pass --repo DIR")
+    return update_repo(root, hosts, sets=dict(sets or {}), on=on, dry_run=dry_run)

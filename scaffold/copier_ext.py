@@ -16,6 +16,7 @@ from jinja2.ext import Extension
 
 from scaffold import nixlit
 from scaffold.plan import Plan, make_plan
+from scaffold.repo import RepoPlan, RepoSpec, make_repo_plan
 from scaffold.spec import HostSpec
 
 
@@ -41,6 +42,20 @@ def _plan(context: Any) -> Plan:
     return plan_from_context(context)
 
 
+@functools.lru_cache(maxsize=32)
+def _repo_plan_for(repo_json: str, on_iso: str) -> RepoPlan:
+    import datetime as dt
+
+    return make_repo_plan(RepoSpec.model_validate_json(repo_json), on=dt.date.fromisoformat(on_iso))
+
+
+@jinja2.pass_context
+def _repo_plan(context: Any) -> RepoPlan:
+    from scaffold.answers import today
+
+    return _repo_plan_for(json.dumps(context["repo"], sort_keys=True), today().isoformat())
+
+
 def _indent_list(items: list[str], indent: int) -> str:
     pad = " " * indent
     return "\n".join(pad + item for item in items)
@@ -58,3 +73,4 @@ class NixbtwExtension(Extension):
             nix_attr_path=lambda names: nixlit.attr_path(*names),
         )
         environment.globals["nixbtw_plan"] = _plan
+        environment.globals["nixbtw_repo_plan"] = _repo_plan

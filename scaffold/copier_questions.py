@@ -16,7 +16,9 @@ from scaffold.spec import HostSpec
 
 SETTINGS: dict[str, Any] = {
     "_min_copier_version": "9.4.0",
-    "_subdirectory": "{{ {'nixos-channels': 'channels', 'darwin': 'darwin'}.get(lane, 'flake') }}",
+    # One template, several parts: a host (hosts/<name>/), the repository around
+    # the hosts (flake.nix, README.md, ...), or a whole /etc/nixos (channels).
+    "_subdirectory": "{{ nixbtw_template }}",
     "_templates_suffix": ".jinja",
     "_jinja_extensions": ["scaffold.copier_ext.NixbtwExtension"],
     "_envops": {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True},
@@ -24,9 +26,9 @@ SETTINGS: dict[str, Any] = {
     # Files the machine or the user owns once they exist: an update must never
     # overwrite them.
     "_skip_if_exists": [
-        "hosts/*/hardware-configuration.nix",
-        "hosts/*/home/*.nix",
-        "hosts/*/facter.json",
+        "hardware-configuration.nix",
+        "facter.json",
+        "home/*.nix",
         "secrets/**",
         ".sops.yaml",
         "flake.lock",
@@ -40,8 +42,24 @@ def _choices(annotation: Any) -> list[str] | None:
     return None
 
 
+TEMPLATES = ["flake/host", "flake/repo", "darwin/host", "darwin/repo", "channels"]
+HOST_PART = "{{ not nixbtw_template.endswith('/repo') }}"
+REPO_PART = "{{ nixbtw_template.endswith('/repo') }}"
+
+
 def questions() -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {
+        "nixbtw_template": {
+            "help": "which part of the repository this is (chosen by nixbtw)",
+            "type": "str",
+            "choices": TEMPLATES,
+        },
+        "repo": {
+            "help": "the repository's answers, derived from every host's (see scaffold/repo.py)",
+            "type": "yaml",
+            "when": REPO_PART,
+        },
+    }
     for name, info in HostSpec.model_fields.items():
         q: dict[str, Any] = {"help": info.description or name.replace("_", " ")}
         ann = info.annotation
@@ -59,6 +77,7 @@ def questions() -> dict[str, Any]:
                 if isinstance(default, BaseModel):
                     default = default.model_dump(mode="json")
                 q["default"] = default
+        q["when"] = HOST_PART
         out[name] = q
     return out
 

@@ -19,15 +19,6 @@ PERSIST = "/persist"
 
 
 @dataclass(frozen=True, slots=True)
-class FlakeInput:
-    name: str
-    url: str
-    # input name -> what it follows ("" drops the input)
-    follows: tuple[tuple[str, str], ...] = ()
-    why: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class UnfreeEntry:
     name: str
     why: str
@@ -94,7 +85,6 @@ class Plan:
     spec: HostSpec
     release: releases.Release
     host_dir: str
-    inputs: tuple[FlakeInput, ...]
     modules: tuple[str, ...]
     unfree: tuple[UnfreeEntry, ...]
     unfree_all: bool
@@ -115,10 +105,6 @@ class Plan:
     gc_retention: str = GC_RETENTION
     boot_entries: int = BOOT_ENTRIES
     notes: tuple[str, ...] = field(default=())
-
-    @property
-    def input_names(self) -> tuple[str, ...]:
-        return tuple(i.name for i in self.inputs)
 
     def groups(self, user: User) -> list[str]:
         groups = []
@@ -150,43 +136,6 @@ class Plan:
 def host_id(hostname: str) -> str:
     """A stable 8-hex-digit networking.hostId (ZFS refuses to import without one)."""
     return hashlib.sha256(hostname.encode()).hexdigest()[:8]
-
-
-def _inputs(spec: HostSpec, rel: releases.Release) -> list[FlakeInput]:
-    if spec.lane == "nixos-channels":
-        return []  # channels lane: no flake, no inputs
-    darwin = spec.lane == "darwin"
-    nixpkgs_branch = rel.nixpkgs_darwin if darwin else rel.nixpkgs
-    out = [FlakeInput("nixpkgs", f"github:NixOS/nixpkgs/{nixpkgs_branch}",
-                      why="every other input follows this one: one nixpkgs in the lock")]
-    follow = (("nixpkgs", "nixpkgs"),)
-    if darwin:
-        out.append(FlakeInput("nix-darwin", f"github:nix-darwin/nix-darwin/{rel.nix_darwin}",
-                              follow, "must match the nixpkgs release or evaluation stops"))
-    if spec.lane == "nixos-wsl":
-        out.append(FlakeInput("nixos-wsl", f"github:nix-community/NixOS-WSL/{rel.nixos_wsl}", follow))
-    if spec.hm_mode != "none":
-        out.append(FlakeInput("home-manager",
-                              f"github:nix-community/home-manager/{rel.home_manager}", follow,
-                              "the release branch that matches nixpkgs"))
-    if spec.disk.layout != "none":
-        out.append(FlakeInput("disko", "github:nix-community/disko/latest", follow))
-    if spec.disk.impermanence:
-        out.append(FlakeInput("impermanence", "github:nix-community/impermanence",
-                              (("nixpkgs", ""), ("home-manager", "")),
-                              "its inputs are only for its own tests"))
-    if spec.hardware.profile:
-        out.append(FlakeInput("nixos-hardware", "github:NixOS/nixos-hardware", follow))
-    if spec.secrets.tool == "sops-nix":
-        out.append(FlakeInput("sops-nix", "github:Mic92/sops-nix", follow))
-    if spec.secrets.tool == "agenix":
-        out.append(FlakeInput("agenix", "github:ryantm/agenix",
-                              (("nixpkgs", "nixpkgs"), ("darwin", ""), ("home-manager", ""))))
-    if spec.nix == "determinate":
-        out.append(FlakeInput("determinate",
-                              "https://flakehub.com/f/DeterminateSystems/determinate/3",
-                              why="no follows: Determinate's cache hits need its own nixpkgs"))
-    return out
 
 
 def _modules(spec: HostSpec) -> list[str]:
@@ -315,7 +264,6 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         release=rel,
         # Channels: one host per /etc/nixos, so its files sit at the root.
         host_dir="" if spec.lane == "nixos-channels" else f"hosts/{spec.hostname}",
-        inputs=tuple(_inputs(spec, rel)),
         modules=tuple(_modules(spec)),
         unfree=tuple(_unfree(spec)),
         unfree_all=spec.packages.unfree == "all",

@@ -1,65 +1,92 @@
-"""Rendering: spec in, files out as data. copier does the templating."""
+"""Rendering: specs in, files out as data. copier does the templating.
+
+A repository is several copier subprojects: one per host (hosts/<name>/) and
+one for the repository around them (flake.nix, README.md, ...). The channels
+lane is a single /etc/nixos. Every function here returns repo-relative paths
+and contents; nothing touches the destination.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
 import warnings
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from scaffold.history import template_source
 from scaffold.plan import Plan, make_plan
+from scaffold.repo import RepoSpec, kind_of, repo_spec
 from scaffold.spec import HostSpec
+
+ANSWERS = ".copier-answers.yml"
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A host as data: repo-relative paths to file contents."""
+    """Files as data: repo-relative paths to contents."""
 
     plan: Plan
     files: dict[str, str]
     # Files the user owns once they exist: written only when absent.
-    seeds: dict[str, str]
-    answers_file: str
+    seeds: dict[str, str] = field(default_factory=dict)
+    repo: RepoSpec | None = None
 
 
-def template_root() -> Path:
-    """The copier template: inside the wheel, or the source checkout."""
-    packaged = Path(str(resources.files("scaffold"))) / "_templates"
-    if (packaged / "copier.yml").is_file():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "templates"
-
-
-def answers_data(spec: HostSpec) -> dict[str, object]:
+def answers_data(spec: HostSpec) -> dict[str, Any]:
     # Every answer is recorded explicitly, defaults included, so a newer
     # nixbtw with other defaults never changes an existing host behind its back.
     return spec.model_dump(mode="json")
 
 
-def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
-    plan = make_plan(spec, on=on)
-    answers_file = plan.path(".copier-answers.yml")
-    root = template_root()
+def host_template(spec: HostSpec) -> str:
+    if spec.lane == "nixos-channels":
+        return "channels"
+    return f"{kind_of(spec) if kind_of(spec) == 'darwin' else 'flake'}/host"
+
+
+def repo_template(repo: RepoSpec) -> str:
+    return "darwin/repo" if repo.kind == "darwin" else "flake/repo"
+
+
+def copier_render(template: str, data: dict[str, Any]) -> dict[str, str]:
+    """Run copier for one part into a scratch directory and return its files."""
     from copier import run_copy  # heavy: imported only when rendering
 
+    src, ref = template_source()
     with tempfile.TemporaryDirectory(prefix="nixbtw-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_copy(
-            str(root), tmp, data=answers_data(spec), defaults=True, quiet=True,
-            unsafe=True, answers_file=answers_file, overwrite=True,
-        )
-        files = {
-            p.relative_to(tmp).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(Path(tmp).rglob("*")) if p.is_file()
-        }
-    # Files the user owns once they exist are written only where nothing is.
-    seeds = {rel: files.pop(rel) for rel in list(files) if _is_seed(rel)}
-    return Rendered(plan=plan, files=files, seeds=seeds, answers_file=answers_file)
+        run_copy(src, tmp, data={"nixbtw_template": template, **data}, vcs_ref=ref,
+                 defaults=True, quiet=True, unsafe=True, answers_file=ANSWERS, overwrite=True)
+        return {p.relative_to(tmp).as_posix(): p.read_text(encoding="utf-8")
+                for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
 
 
 def _is_seed(rel: str) -> bool:
     parts = rel.split("/")
-    return (len(parts) == 4 and parts[0] == "hosts" and parts[2] == "home") or (
-        len(parts) == 2 and parts[0] == "home")
+    return len(parts) == 2 and parts[0] == "home"
+
+
+def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
+    """One host's own files (under hosts/<name>/, or all of /etc/nixos for channels)."""
+    plan = make_plan(spec, on=on)
+    files = copier_render(host_template(spec), answers_data(spec))
+    prefix = f"{plan.host_dir}/" if plan.host_dir else ""
+    seeds = {prefix + rel: files.pop(rel) for rel in list(files) if _is_seed(rel)}
+    return Rendered(plan=plan, files={prefix + rel: text for rel, text in files.items()}, seeds=seeds)
+
+
+def render_repo(repo: RepoSpec) -> dict[str, str]:
+    """The files around the hosts: flake.nix, README.md, .gitignore, secrets rules."""
+    return copier_render(repo_template(repo), {"repo": repo.model_dump(mode="json")})
+
+
+def render_new(spec: HostSpec, *, on: dt.date, others: list[HostSpec] | None = None) -> Rendered:
+    """A host together with the repository around it."""
+    host = render_host(spec, on=on)
+    if spec.lane == "nixos-channels":
+        return host
+    repo = repo_spec([*(others or []), spec])
+    return Rendered(plan=host.plan, files={**render_repo(repo), **host.files}, seeds=host.seeds,
+                    repo=repo)

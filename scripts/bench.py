@@ -51,11 +51,13 @@ def main() -> int:
     import datetime as dt
 
     from scaffold.answers import build_spec, load_file
-    from scaffold.render import answers_data, template_root
+    from scaffold.history import template_source
+    from scaffold.render import answers_data
 
     spec = build_spec(load_file(str(example)), on=dt.date(2026, 11, 25))
     data = work / "data.yml"
-    data.write_text(json.dumps(answers_data(spec)))
+    data.write_text(json.dumps({**answers_data(spec), "nixbtw_template": "flake/host"}))
+    src, ref = template_source()
 
     results = {
         "python3 -c pass": median_ms([sys.executable, "-c", "pass"], args.runs),
@@ -66,8 +68,8 @@ def main() -> int:
              "--out", str(out)], args.runs, fresh, env),
         "copier copy, same template and data": median_ms(
             [str(BIN / "copier"), "copy", "--trust", "--defaults", "--quiet", "--data-file",
-             str(data), "--answers-file", "hosts/forge/.copier-answers.yml",
-             str(template_root()), str(out)], args.runs, fresh, env),
+             str(data), "--vcs-ref", ref, str(Path(src).expanduser()), str(out)],
+            args.runs, fresh, env),
     }
     base = results["python3 -c pass"]
     print(f"| command | median ms ({args.runs} runs) | vs python3 -c pass |")

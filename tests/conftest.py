@@ -6,18 +6,20 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from scaffold.answers import build_spec, load_file
-from scaffold.render import Rendered, render_host
+from scaffold.render import Rendered, render_new
 from scaffold.spec import HostSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TODAY = dt.date(2026, 11, 25)
+_HOME = Path(tempfile.mkdtemp(prefix="nixbtw-home-"))
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +27,8 @@ def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
     # The default release depends on the date; the story these tests tell is
     # the one of 2026-11-25 (26.05 stable, 26.11 not yet out).
     monkeypatch.setenv("NIXBTW_TODAY", TODAY.isoformat())
+    # nixbtw installs its template history under ~/.local/share: keep it in the sandbox.
+    monkeypatch.setenv("HOME", str(_HOME))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var, value in {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
@@ -78,7 +82,7 @@ _RENDERED: dict[str, Rendered] = {}
 
 def render_example(name: str) -> Rendered:
     if name not in _RENDERED:
-        _RENDERED[name] = render_host(example_spec(name), on=TODAY)
+        _RENDERED[name] = render_new(example_spec(name), on=TODAY)
     return _RENDERED[name]
 
 

@@ -107,7 +107,7 @@ def test_existing_files_are_never_overwritten_without_force(tmp_path: Path, caps
     home.write_text("# alice's own\n")
     capsys.readouterr()
     assert new_host(*args) == 2
-    assert "pass --force" in capsys.readouterr().err
+    assert "error: hostname: host forge already exists" in capsys.readouterr().err
     assert config.read_text() == "# my edit\n"
     assert new_host(*args, "--force") == 0
     assert config.read_text() != "# my edit\n"

@@ -27,22 +27,24 @@ def test_installed_wheel_renders_from_its_own_templates(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         zf.extractall(site)
-    assert "scaffold/_templates/copier.yml" in names
-    assert "scaffold/_templates/flake/flake.nix.jinja" in names
+    assert "scaffold/data/templates.bundle" in names
     assert "scaffold/data/releases.toml" in names
     assert "scaffold/data/nixos-hardware-profiles.txt" in names
     out = tmp_path / "out"
+    home = tmp_path / "home"
     script = (
-        "import sys, scaffold.render as r; from scaffold.cli import main;"
-        f"assert str(r.template_root()).startswith({str(site)!r}), r.template_root();"
+        "import sys, scaffold.history as h; from scaffold.cli import main;"
+        f"assert str(h.packaged_bundle()).startswith({str(site)!r}), h.packaged_bundle();"
         f"sys.exit(main(['new', 'host', '--non-interactive', '--answers', {str(EXAMPLES / 'minimal.yaml')!r},"
         f" '--out', {str(out)!r}]))"
     )
     proc = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(site),
-                          "PATH": "/usr/bin:/bin", "NIXBTW_TODAY": "2026-11-25"},
+                          "PATH": "/usr/bin:/bin", "NIXBTW_TODAY": "2026-11-25", "HOME": str(home)},
                           cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert (out / "hosts/atlas/configuration.nix").is_file()
+    installed = home / ".local/share/nixbtw/templates.bundle"
+    assert installed.read_bytes() == (site / "scaffold/data/templates.bundle").read_bytes()
 
 
 def test_readme_answers_reference_matches_the_spec() -> None:

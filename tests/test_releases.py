@@ -9,7 +9,7 @@ import pytest
 from scaffold import releases
 from scaffold.answers import build_spec
 from scaffold.plan import make_plan
-from scaffold.render import render_host
+from scaffold.render import render_new
 
 USER = [{"name": "alice", "admin": True}]
 
@@ -52,13 +52,13 @@ def test_an_end_of_life_release_works_but_warns_on_screen_and_in_the_readme() ->
     plan = make_plan(spec, on=day)
     assert plan.eol
     assert any("25.11 reached end of life on 2026-06-30" in w for w in plan.warnings)
-    files = render_host(spec, on=day).files
+    files = render_new(spec, on=day).files
     assert "reached end of life" in files["README.md"]
     assert '"github:NixOS/nixpkgs/nixos-25.11"' in files["flake.nix"]
     # 25.11 predates allowUnfreePackages: the gate falls back to a predicate.
     spec = build_spec({"hostname": "h", "users": USER, "release": "25.11",
                        "packages": {"unfree": ["steam"]}}, on=day)
-    config = render_host(spec, on=day).files["hosts/h/configuration.nix"]
+    config = render_new(spec, on=day).files["hosts/h/configuration.nix"]
     assert "allowUnfreePredicate" in config and "allowUnfreePackages" not in config
 
 

@@ -52,8 +52,12 @@
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
       darwinConfigurations = lib.genAttrs hostNames mkHost;
 
-      # `nix flake check` builds this Mac's system.
-      checks.aarch64-darwin.host-studio = self.darwinConfigurations.studio.system;
+      # `nix flake check` builds every Mac's system.
+      checks = {
+        aarch64-darwin = {
+          host-studio = self.darwinConfigurations.studio.system;
+        };
+      };
 
       # Switch with: home-manager switch --flake .#<user>@<host>
       homeConfigurations = {

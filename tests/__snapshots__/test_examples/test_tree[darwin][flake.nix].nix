@@ -38,7 +38,11 @@
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
       darwinConfigurations = lib.genAttrs hostNames mkHost;
 
-      # `nix flake check` builds this Mac's system.
-      checks.aarch64-darwin.host-macbook = self.darwinConfigurations.macbook.system;
+      # `nix flake check` builds every Mac's system.
+      checks = {
+        aarch64-darwin = {
+          host-macbook = self.darwinConfigurations.macbook.system;
+        };
+      };
     };
 }

@@ -1,5 +1,5 @@
 {
-  description = "Home configurations scaffolded by nixbtw";
+  description = "Hosts scaffolded by nixbtw";
 
   inputs = {
     # every other input follows this one: one nixpkgs in the lock
@@ -36,6 +36,11 @@
           ./hosts/devbox/home-manager.nix
           ./hosts/devbox/home/hugo.nix
         ];
+      };
+
+      # `nix flake check` evaluates and builds every host and home, not just the one you switch.
+      checks = {
+        x86_64-linux."home-hugo@devbox" = self.homeConfigurations."hugo@devbox".activationPackage;
       };
     };
 }

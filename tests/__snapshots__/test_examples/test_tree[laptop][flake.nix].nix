@@ -1,5 +1,5 @@
 {
-  description = "NixOS hosts scaffolded by nixbtw";
+  description = "Hosts scaffolded by nixbtw";
 
   inputs = {
     # every other input follows this one: one nixpkgs in the lock
@@ -42,14 +42,16 @@
         };
     in
     {
+      # Switch with: sudo nixos-rebuild switch --flake .#<host>
       nixosConfigurations = lib.genAttrs hostNames mkHost;
 
-      # `nix flake check` evaluates and builds every host, not just the one you switch.
-      checks = lib.foldlAttrs (
+      # `nix flake check` evaluates and builds every host and home, not just the one you switch.
+      checks = lib.recursiveUpdate (lib.foldlAttrs (
         acc: name: host:
         lib.recursiveUpdate acc {
           ${host.pkgs.stdenv.hostPlatform.system}."host-${name}" = host.config.system.build.toplevel;
         }
-      ) { } self.nixosConfigurations;
+      ) { } self.nixosConfigurations) {
+      };
     };
 }

@@ -5,11 +5,11 @@ let
   admins = [
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
   ];
-  # vault's SSH host key. Fill it in once the host exists, then run `agenix -r`:
-  #   ssh-keyscan -t ed25519 vault
+  # Each host's SSH host key. Fill it in once the host exists, then run `agenix -r`:
+  #   ssh-keyscan -t ed25519 <host>
   vault = [ ];
 in
 {
-  # A crypt hash for bob: mkpasswd -m yescrypt | agenix -e vault-bob-password.age
+  # bob's password hash on vault: mkpasswd -m yescrypt | agenix -e vault-bob-password.age
   "vault-bob-password.age".publicKeys = admins ++ vault;
 }

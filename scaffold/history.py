@@ -1,0 +1,56 @@
+"""The template history that makes updates work offline and after upgrades.
+
+copier computes an update as a three-way merge: the host as rendered by the
+template version it was made with, the host as the user edited it, and the
+host rendered by the new version. So the old template version must exist on
+the user's machine, even one that never ran the old nixbtw.
+
+The package therefore ships every released template version as a git bundle
+(data/templates.bundle: one commit per version, tagged with the nixbtw version).
+At run time it is copied to a fixed path in the user's home, which is what the
+answers files record as `_src_path`: `copier update` run by hand finds it too.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from scaffold import __version__, process
+
+# Recorded in every answers file, so it must not depend on the machine.
+SOURCE = "~/.local/share/nixbtw/templates.bundle"
+
+
+def packaged_bundle() -> Path:
+    return Path(str(resources.files("scaffold.data").joinpath("templates.bundle")))
+
+
+def bundle_tags(bundle: Path) -> set[str]:
+    proc = process.run(["git", "bundle", "list-heads", str(bundle)], check=False)
+    if proc.returncode != 0:
+        return set()
+    return {line.split()[1].removeprefix("refs/tags/") for line in proc.stdout.splitlines()
+            if len(line.split()) == 2 and line.split()[1].startswith("refs/tags/")}
+
+
+@functools.cache
+def _installed(home: str) -> str:
+    target = Path(SOURCE).expanduser()
+    packaged = packaged_bundle()
+    if target.is_file() and target.read_bytes() == packaged.read_bytes():
+        return SOURCE
+    # Never replace a bundle with one that knows fewer versions (a downgrade).
+    if not target.is_file() or bundle_tags(packaged) >= bundle_tags(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(packaged, tmp)
+        tmp.replace(target)
+    return SOURCE
+
+
+def template_source() -> tuple[str, str]:
+    """(src_path, vcs_ref) for copier: the installed history at this version."""
+    return _installed(str(Path.home())), __version__

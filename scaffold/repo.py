@@ -1,0 +1,192 @@
+"""The repository around the hosts: what flake.nix and the shared files need.
+
+A fleet repository has one copier subproject per host (hosts/<name>/) and one
+for the repository itself (flake.nix, README.md, .gitignore, secrets rules).
+The repository's answers are derived from every host's answers, so adding a
+host that needs a new input updates flake.nix through copier's merge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scaffold import releases
+from scaffold.errors import InputError
+from scaffold.spec import HostSpec
+
+Kind = Literal["nixos", "darwin"]
+
+# Canonical order of inputs in flake.nix; also the set of inputs nixbtw knows.
+INPUT_NAMES: tuple[str, ...] = (
+    "nixpkgs", "nix-darwin", "nixos-wsl", "home-manager", "disko", "impermanence",
+    "nixos-hardware", "sops-nix", "agenix", "determinate",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RepoHost(_Model):
+    name: str
+    lane: str
+    system: str
+
+
+class RepoHome(_Model):
+    user: str
+    host: str
+    system: str
+
+
+class SecretFile(_Model):
+    file: str
+    host: str
+    why: str
+
+
+class RepoSecrets(_Model):
+    tool: str = "none"
+    admin_keys: list[str] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=list)
+    files: list[SecretFile] = Field(default_factory=list)
+
+
+class RepoSpec(_Model):
+    kind: Kind
+    release: str
+    inputs: list[str]
+    hosts: list[RepoHost]
+    homes: list[RepoHome] = Field(default_factory=list)
+    # Seeds for .sops.yaml / secrets/secrets.nix, written once when first needed.
+    sops: RepoSecrets = Field(default_factory=RepoSecrets)
+    agenix: RepoSecrets = Field(default_factory=RepoSecrets)
+
+
+def kind_of(spec: HostSpec) -> Kind:
+    return "darwin" if spec.lane == "darwin" else "nixos"
+
+
+def input_names(spec: HostSpec) -> list[str]:
+    """The flake inputs one host needs."""
+    names = ["nixpkgs"]
+    if spec.lane == "darwin":
+        names.append("nix-darwin")
+    if spec.lane == "nixos-wsl":
+        names.append("nixos-wsl")
+    if spec.hm_mode != "none":
+        names.append("home-manager")
+    if spec.disk.layout != "none":
+        names.append("disko")
+    if spec.disk.impermanence:
+        names.append("impermanence")
+    if spec.hardware.profile:
+        names.append("nixos-hardware")
+    if spec.secrets.tool != "none":
+        names.append(spec.secrets.tool)
+    if spec.nix == "determinate":
+        names.append("determinate")
+    return names
+
+
+def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
+    """The repository's answers for a set of hosts (existing ones and the new one)."""
+    specs = sorted(hosts, key=lambda s: s.hostname)
+    assert specs, "a repository has at least one host"
+    kinds = {kind_of(s) for s in specs}
+    if len(kinds) > 1:
+        raise InputError("lane", "macOS and NixOS hosts cannot share one flake here: they pin "
+                         "different nixpkgs branches", "put the Macs in a repository of their own")
+    rels = {s.release for s in specs}
+    if len(rels) > 1:
+        raise InputError("release", f"the hosts in this repository target {', '.join(sorted(map(str, rels)))}; "
+                         "one flake pins one nixpkgs", "give every host the same release")
+    used = {name for s in specs for name in input_names(s)}
+    sops = [s for s in specs if s.secrets.tool == "sops-nix"]
+    agenix = [s for s in specs if s.secrets.tool == "agenix"]
+    release = specs[0].release
+    assert release is not None
+    return RepoSpec(
+        kind=kinds.pop(),
+        release=release,
+        inputs=[n for n in INPUT_NAMES if n in used],
+        hosts=[RepoHost(name=s.hostname, lane=s.lane, system=s.system) for s in specs],
+        homes=[RepoHome(user=u.name, host=s.hostname, system=s.system)
+               for s in specs if s.hm_mode == "standalone" for u in s.users],
+        sops=_secrets("sops-nix", sops),
+        agenix=_secrets("agenix", agenix),
+    )
+
+
+def _secrets(tool: str, specs: list[HostSpec]) -> RepoSecrets:
+    if not specs:
+        return RepoSecrets()
+    keys = list(dict.fromkeys(k for s in specs for k in s.secrets.admin_keys))
+    if tool != "agenix":
+        return RepoSecrets(tool=tool, admin_keys=keys, hosts=[s.hostname for s in specs])
+    files = [SecretFile(file=f"{s.hostname}-{u.name}-password.age", host=s.hostname,
+                        why=f"{u.name}'s password hash on {s.hostname}: "
+                        f"mkpasswd -m yescrypt | agenix -e {s.hostname}-{u.name}-password.age")
+             for s in specs for u in s.users if u.password == "secret"]
+    return RepoSecrets(tool=tool, admin_keys=keys, hosts=[s.hostname for s in specs], files=files)
+
+
+@dataclass(frozen=True, slots=True)
+class FlakeInput:
+    name: str
+    url: str
+    # input name -> what it follows ("" drops the input)
+    follows: tuple[tuple[str, str], ...] = ()
+    why: str = ""
+
+
+def flake_inputs(names: Iterable[str], rel: releases.Release, kind: Kind) -> list[FlakeInput]:
+    """The inputs block: release branches from the table, one nixpkgs in the lock."""
+    wanted = set(names)
+    follow = (("nixpkgs", "nixpkgs"),)
+    branch = rel.nixpkgs_darwin if kind == "darwin" else rel.nixpkgs
+    catalogue = {
+        "nixpkgs": FlakeInput("nixpkgs", f"github:NixOS/nixpkgs/{branch}",
+                              why="every other input follows this one: one nixpkgs in the lock"),
+        "nix-darwin": FlakeInput("nix-darwin", f"github:nix-darwin/nix-darwin/{rel.nix_darwin}",
+                                 follow, "must match the nixpkgs release or evaluation stops"),
+        "nixos-wsl": FlakeInput("nixos-wsl", f"github:nix-community/NixOS-WSL/{rel.nixos_wsl}",
+                                follow),
+        "home-manager": FlakeInput("home-manager",
+                                   f"github:nix-community/home-manager/{rel.home_manager}",
+                                   follow, "the release branch that matches nixpkgs"),
+        "disko": FlakeInput("disko", "github:nix-community/disko/latest", follow),
+        "impermanence": FlakeInput("impermanence", "github:nix-community/impermanence",
+                                   (("nixpkgs", ""), ("home-manager", "")),
+                                   "its inputs are only for its own tests"),
+        "nixos-hardware": FlakeInput("nixos-hardware", "github:NixOS/nixos-hardware", follow),
+        "sops-nix": FlakeInput("sops-nix", "github:Mic92/sops-nix", follow),
+        "agenix": FlakeInput("agenix", "github:ryantm/agenix",
+                             (("nixpkgs", "nixpkgs"), ("darwin", ""), ("home-manager", ""))),
+        "determinate": FlakeInput("determinate",
+                                  "https://flakehub.com/f/DeterminateSystems/determinate/3",
+                                  why="no follows: Determinate's cache hits need its own nixpkgs"),
+    }
+    return [catalogue[n] for n in INPUT_NAMES if n in wanted]
+
+
+@dataclass(frozen=True, slots=True)
+class RepoPlan:
+    spec: RepoSpec
+    release: releases.Release
+    inputs: tuple[FlakeInput, ...]
+    warnings: tuple[str, ...] = ()
+
+    def home_directory(self, home: RepoHome) -> str:
+        return ("/Users/" if self.spec.kind == "darwin" else "/home/") + home.user
+
+
+def make_repo_plan(spec: RepoSpec, *, on: dt.date) -> RepoPlan:
+    rel = releases.get(spec.release)
+    return RepoPlan(spec=spec, release=rel, inputs=tuple(flake_inputs(spec.inputs, rel, spec.kind)),
+                    warnings=tuple(releases.release_warnings(rel, on)))
