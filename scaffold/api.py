@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.errors import FileExistsConflict, InputError
-from scaffold.render import ANSWERS, Rendered, render_host, render_new
+from scaffold.render import ANSWERS, Rendered, render_host, render_new, render_repo
 from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
 from scaffold.update import (
@@ -21,7 +21,7 @@ from scaffold.update import (
 )
 from scaffold.write import WriteResult, git_add, write_files
 
-__all__ = ["NewHost", "new_host", "update", "UpdateResult"]
+__all__ = ["NewHost", "UpdateResult", "new_host", "update"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +60,25 @@ def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
     """
     repo_updated: list[str] = []
     if spec.lane != "nixos-channels" and is_repo(out):
-        rendered, repo = _render_into_fleet(spec, out, on=on, force=force)
-        recorded = read_answers(out / ANSWERS).get("repo")
-        if repo is not None and recorded != repo.model_dump(mode="json"):
-            repo_updated = update_repo_part(out, repo)
+        host, repo = _render_into_fleet(spec, out, on=on, force=force)
+        repo_files, repo_updated = _repo_changes(out, repo)
+        rendered = Rendered(plan=host.plan, files={**repo_files, **host.files}, seeds=host.seeds,
+                            repo=repo)
+        # Host files follow --force; the repository's files are either unedited
+        # (safe to re-render) or were merged by copier above.
+        force_paths = set(repo_files)
     else:
         rendered = render_new(spec, on=on)
-    result = write_files(out, rendered.files, force=force, seeds=rendered.seeds)
+        force_paths = set()
+    result = write_files(out, rendered.files, force=force, seeds=rendered.seeds,
+                         overwrite=force_paths)
     if stage:
         git_add(out, result.written + repo_updated, result)
     return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated)
 
 
 def _render_into_fleet(spec: HostSpec, out: Path, *, on: dt.date,
-                       force: bool) -> tuple[Rendered, RepoSpec | None]:
+                       force: bool) -> tuple[Rendered, RepoSpec]:
     hosts = host_dirs(out)
     if spec.hostname in hosts and not force:
         raise FileExistsConflict("hostname", f"host {spec.hostname} already exists in {out}",
@@ -87,10 +92,24 @@ def _render_into_fleet(spec: HostSpec, out: Path, *, on: dt.date,
     return render_host(spec, on=on), repo
 
 
+def _repo_changes(out: Path, repo: RepoSpec) -> tuple[dict[str, str], list[str]]:
+    """The repository's files after adding a host: (files to write, files merged by copier)."""
+    recorded = read_answers(out / ANSWERS).get("repo")
+    if recorded == repo.model_dump(mode="json"):
+        return {}, []
+    before = render_repo(RepoSpec.model_validate(recorded))
+    unedited = all((out / rel).is_file() and (out / rel).read_text(encoding="utf-8") == text
+                   for rel, text in before.items())
+    if unedited:
+        return render_repo(repo), []
+    # The user edited flake.nix or another shared file: merge, which needs git.
+    return {}, update_repo_part(out, repo)
+
+
 def update(root: Path, hosts: list[str] | None = None, *, on: dt.date,
-           sets: dict[str, object] | None = None, dry_run: bool = False) -> UpdateResult:
+           sets: list[str] | None = None, dry_run: bool = False) -> UpdateResult:
     """Carry template improvements (and changed answers) into a generated repository."""
-    if not is_repo(root) and not (root / ANSWERS).is_file():
+    if not (root / ANSWERS).is_file():
         raise InputError(str(root), "holds no repository made by nixbtw (no .copier-answers.yml)",
                          "run nixbtw update inside the repository, or pass --repo DIR")
-    return update_repo(root, hosts, sets=dict(sets or {}), on=on, dry_run=dry_run)
+    return update_repo(root, hosts, sets=sets, on=on, dry_run=dry_run)

@@ -48,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     host.add_argument("--force", action="store_true", help="overwrite existing files")
     host.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
+    upd = sub.add_parser(
+        "update", help="carry template improvements into a generated repository",
+        description="Re-render hosts from the current templates and merge them with your edits "
+        "(copier update underneath). Needs a clean git tree; conflicts are listed and exit 1.",
+        epilog="example: nixbtw update atlas --set services.openssh=true --dry-run",
+    )
+    upd.add_argument("hosts", nargs="*", metavar="HOST", help="hosts to update (default: all)")
+    upd.add_argument("--set", dest="sets", metavar="KEY=VALUE", action="append", default=[],
+                     help="change an answer of the one HOST named (repeatable)")
+    upd.add_argument("--repo", metavar="DIR", default=".", help="the repository (default: .)")
+    upd.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+    upd.add_argument("--non-interactive", action="store_true",
+                     help="ask nothing (updates never ask; accepted for pipelines)")
+    upd.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
     sub.add_parser("schema", help="print the answers file's JSON Schema",
                    description="Print the JSON Schema of the answers file (for editors).")
     return p
@@ -74,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from scaffold.commands.new_host import run
 
                 return run(args)
+            case "update":
+                from scaffold.commands.update import run as run_update
+
+                return run_update(args)
             case "schema":
                 from scaffold.schema import json_schema_text
 

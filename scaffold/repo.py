@@ -104,7 +104,8 @@ def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
                          "different nixpkgs branches", "put the Macs in a repository of their own")
     rels = {s.release for s in specs}
     if len(rels) > 1:
-        raise InputError("release", f"the hosts in this repository target {', '.join(sorted(map(str, rels)))}; "
+        targets = ", ".join(sorted(map(str, rels)))
+        raise InputError("release", f"the hosts in this repository target {targets}; "
                          "one flake pins one nixpkgs", "give every host the same release")
     used = {name for s in specs for name in input_names(s)}
     sops = [s for s in specs if s.secrets.tool == "sops-nix"]

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from scaffold import process
-from scaffold.answers import build_spec
+from scaffold.answers import apply_set, build_spec
 from scaffold.errors import InputError, NixbtwError, UsageError
 from scaffold.history import template_source
 from scaffold.render import ANSWERS, answers_data
@@ -74,11 +74,12 @@ def host_dirs(root: Path) -> dict[str, Path]:
     return {d.name: d for d in sorted(hosts.iterdir()) if (d / ANSWERS).is_file()}
 
 
-def host_spec(directory: Path, *, on: dt.date, sets: dict[str, Any] | None = None) -> HostSpec:
+def host_spec(directory: Path, *, on: dt.date, sets: list[str] | None = None) -> HostSpec:
+    """A host's recorded answers (plus --set changes), validated again."""
     answers = {k: v for k, v in read_answers(directory / ANSWERS).items() if not k.startswith("_")}
     answers.pop("nixbtw_template", None)
-    for key, value in (sets or {}).items():
-        answers[key] = value
+    for assignment in sets or []:
+        apply_set(answers, assignment)
     try:
         return build_spec(answers, on=on)
     except InputError as err:
@@ -130,13 +131,19 @@ def conflicted_files(root: Path) -> list[str]:
     return sorted(set(unmerged) | set(marked))
 
 
-def update_repo(root: Path, hosts: list[str] | None = None, *, sets: dict[str, Any] | None = None,
+def _hosts_of(root: Path) -> dict[str, Path]:
+    if (root / ANSWERS).is_file() and read_answers(root / ANSWERS).get("nixbtw_template") == "channels":
+        return {str(read_answers(root / ANSWERS).get("hostname", root.name)): root}
+    return host_dirs(root)
+
+
+def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] | None = None,
                 on: dt.date, dry_run: bool = False) -> UpdateResult:
     """Re-render hosts (all by default) and the repository from the current templates."""
     require_clean_git(root)
     if dry_run:
         return _dry_run(root, hosts, sets=sets, on=on)
-    known = host_dirs(root)
+    known = _hosts_of(root)
     chosen = hosts or list(known)
     for name in chosen:
         if name not in known:
@@ -147,12 +154,14 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: dict[str, A
                          "name the host: nixbtw update HOST --set KEY=VALUE")
     specs = {name: host_spec(known[name], on=on, sets=sets if name in chosen else None)
              for name in known}
-    for name in chosen:
-        _copier_update(known[name], {**answers_data(specs[name]), "nixbtw_template":
-                                     read_answers(known[name] / ANSWERS)["nixbtw_template"]})
+    # The repository first: copier checks that the part it updates is clean,
+    # and the root part contains every host's folder.
     if is_repo(root):
         _copier_update(root, {"repo": repo_spec(specs.values()).model_dump(mode="json"),
                               "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]})
+    for name in chosen:
+        _copier_update(known[name], {**answers_data(specs[name]), "nixbtw_template":
+                                     read_answers(known[name] / ANSWERS)["nixbtw_template"]})
     result = UpdateResult(changed=_changed(root))
     result.conflicts = conflicted_files(root)
     if result.conflicts:
@@ -176,7 +185,7 @@ def _changed(root: Path) -> list[str]:
                   | set(_git(root, "ls-files", "--others", "--exclude-standard").split()))
 
 
-def _dry_run(root: Path, hosts: list[str] | None, *, sets: dict[str, Any] | None,
+def _dry_run(root: Path, hosts: list[str] | None, *, sets: list[str] | None,
              on: dt.date) -> UpdateResult:
     top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
     rel = root.resolve().relative_to(top.resolve())

@@ -28,12 +28,17 @@ def _safe_target(out: Path, rel: str) -> Path:
 
 
 def write_files(out: Path, files: dict[str, str], *, force: bool,
-                seeds: dict[str, str] | None = None) -> WriteResult:
-    """Write every file or none. Seeds are written only where nothing exists."""
+                seeds: dict[str, str] | None = None,
+                overwrite: set[str] | None = None) -> WriteResult:
+    """Write every file or none. Seeds are written only where nothing exists.
+
+    `overwrite` names files the caller has already proven safe to replace.
+    """
     seeds = seeds or {}
+    overwrite = overwrite or set()
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a directory", "pick a directory")
-    existing = [rel for rel in files if (out / rel).exists()]
+    existing = [rel for rel in files if (out / rel).exists() and rel not in overwrite]
     if existing and not force:
         shown = ", ".join(existing[:4]) + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")
         raise FileExistsConflict("--out", f"{shown} already exist in {out}",
@@ -52,6 +57,8 @@ def write_files(out: Path, files: dict[str, str], *, force: bool,
         for rel, text in todo.items():
             target = _safe_target(out, rel)
             new_dirs += _make_dirs(target.parent)
+            if target.exists() and target.read_text(encoding="utf-8") == text:
+                continue  # unchanged: leave it (and its timestamp) alone
             backups[target] = target.read_bytes() if target.exists() else None
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".nixbtw-")
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

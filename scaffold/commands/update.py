@@ -1,0 +1,38 @@
+"""nixbtw update."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scaffold.answers import today
+from scaffold.api import update
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.repo).expanduser()
+    result = update(root, args.hosts or None, on=today(), sets=args.sets, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps({"changed": result.changed, "conflicts": result.conflicts,
+                          "dry_run": args.dry_run, "diff": result.diff}, indent=2))
+    elif args.dry_run:
+        sys.stdout.write(result.diff)
+    err = sys.stderr
+    if args.dry_run:
+        if result.conflicts:
+            print(f"nixbtw: the update would collide with your edits in: {', '.join(result.conflicts)}",
+                  file=err)
+            return 1
+        print(f"nixbtw: dry run, nothing written; {len(result.changed)} file(s) would change",
+              file=err)
+        return 0
+    if not result.changed:
+        print("nixbtw: already up to date", file=err)
+    else:
+        print(f"nixbtw: updated {len(result.changed)} file(s); review with `git diff`, then commit:",
+              file=err)
+        for rel in result.changed:
+            print(f"  ~ {rel}", file=err)
+    return 0

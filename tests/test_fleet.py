@@ -1,0 +1,97 @@
+"""Adding hosts to a repository nixbtw made: the other hosts are never rewritten."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scaffold.cli import main
+from tests.conftest import EXAMPLES
+
+Capture = pytest.CaptureFixture[str]
+AGE = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def add(root: Path, host: str, *sets: str) -> int:
+    args = ["new", "host", host, "--non-interactive", "--out", str(root),
+            "--answers", str(EXAMPLES / "minimal.yaml")]
+    for s in sets:
+        args += ["--set", s]
+    return main(args)
+
+
+def snapshot(root: Path, sub: str) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in (root / sub).rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    root = tmp_path / "infra"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    assert add(root, "alpha") == 0
+    _git(root, "commit", "-q", "-m", "alpha")
+    return root
+
+
+def test_host_number_thirty_is_as_safe_as_the_first(fleet: Path) -> None:
+    alpha = snapshot(fleet, "hosts/alpha")
+    for n in range(2, 31):
+        assert add(fleet, f"host{n:02d}") == 0
+    assert snapshot(fleet, "hosts/alpha") == alpha
+    # flake.nix picks hosts up from hosts/: it did not need to change.
+    assert "host30" not in (fleet / "flake.nix").read_text()
+    readme = (fleet / "README.md").read_text()
+    assert "[host30](hosts/host30/README.md)" in readme
+
+
+def test_new_files_are_staged_so_the_flake_sees_them(fleet: Path, capsys: Capture) -> None:
+    assert add(fleet, "beta") == 0
+    staged = _git(fleet, "diff", "--cached", "--name-only").split()
+    assert "hosts/beta/configuration.nix" in staged
+    assert "staged with git add" in capsys.readouterr().err
+
+
+def test_an_existing_host_is_refused_and_force_touches_only_it(fleet: Path, capsys: Capture) -> None:
+    assert add(fleet, "beta") == 0
+    _git(fleet, "commit", "-q", "-m", "beta")
+    alpha = snapshot(fleet, "hosts/alpha")
+    assert add(fleet, "beta", "timezone=Asia/Tokyo") == 2
+    assert "host beta already exists" in capsys.readouterr().err
+    assert add(fleet, "beta", "timezone=Asia/Tokyo") == 2
+    assert main(["new", "host", "beta", "--non-interactive", "--out", str(fleet), "--force",
+                 "--answers", str(EXAMPLES / "minimal.yaml"), "--set", "timezone=Asia/Tokyo"]) == 0
+    assert 'time.timeZone = "Asia/Tokyo";' in (fleet / "hosts/beta/configuration.nix").read_text()
+    assert snapshot(fleet, "hosts/alpha") == alpha
+
+
+def test_a_host_needing_new_inputs_merges_them_into_an_edited_flake(fleet: Path) -> None:
+    flake = fleet / "flake.nix"
+    flake.write_text(flake.read_text().replace(
+        '  description = "Hosts scaffolded by nixbtw";',
+        '  description = "Hosts scaffolded by nixbtw";\n  # my own note'))
+    _git(fleet, "commit", "-qam", "a note in flake.nix")
+    assert add(fleet, "vault", "secrets.tool=sops-nix", f"secrets.admin_keys=[{AGE}]") == 0
+    text = flake.read_text()
+    assert "# my own note" in text
+    assert 'url = "github:Mic92/sops-nix";' in text
+    assert (fleet / ".sops.yaml").is_file()
+
+
+def test_an_edited_flake_needs_a_clean_tree_to_merge(fleet: Path, capsys: Capture) -> None:
+    flake = fleet / "flake.nix"
+    flake.write_text(flake.read_text() + "# uncommitted\n")
+    assert add(fleet, "vault", "secrets.tool=sops-nix", f"secrets.admin_keys=[{AGE}]") == 2
+    assert "uncommitted changes" in capsys.readouterr().err
+    assert not (fleet / "hosts/vault").exists()
+
+
+def test_a_mac_cannot_join_a_nixos_repository(fleet: Path, capsys: Capture) -> None:
+    assert add(fleet, "mac", "lane=darwin", "system=aarch64-darwin") == 2
+    assert "macOS and NixOS hosts cannot share one flake" in capsys.readouterr().err
