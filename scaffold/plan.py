@@ -128,6 +128,18 @@ class Plan:
         return f"{user.name}@{self.spec.hostname}"
 
     @property
+    def immutable_users(self) -> bool:
+        """users.mutableUsers = false: passwords come only from the configuration.
+
+        Impermanence wipes /etc/shadow anyway; and when every password is a
+        secret, the hash must be re-applied at every activation, not only
+        when the account is first created.
+        """
+        spec = self.spec
+        return spec.disk.impermanence or (
+            bool(self.password_secrets) and all(u.password == "secret" for u in spec.users))
+
+    @property
     def primary_user(self) -> str:
         admins = self.spec.admins or list(self.spec.users)
         return admins[0].name
@@ -200,6 +212,16 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
     if spec.services.openssh and not any(u.ssh_keys for u in spec.users):
         out.append("services.openssh is on but no user has ssh_keys: password login is off, "
                    "so nobody can log in over SSH.")
+    if spec.disk.impermanence and any(u.password == "none" for u in spec.users):
+        names = ", ".join(u.name for u in spec.users if u.password == "none")
+        out.append(f"impermanence wipes /etc/shadow at every boot: {names} can log in with SSH "
+                   "keys only; give them password: secret for a password that survives.")
+    if spec.is_nixos and spec.lane != "nixos-wsl":
+        for u in spec.admins:
+            if u.password == "none" and not u.ssh_keys:
+                out.append(f"{u.name} has no password secret and no SSH key: after installing, set "
+                           f"a password before the first boot (nixos-enter --root /mnt -c 'passwd "
+                           f"{u.name}'), or nobody can log in.")
     if spec.packages.unfree == "all":
         out.append("packages.unfree: all admits every unfree package; naming them keeps "
                    "surprises out.")

@@ -1,5 +1,6 @@
 # oldtimer: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
+# WARNING: erin has no password secret and no SSH key: after installing, set a password before the first boot (nixos-enter --root /mnt -c 'passwd erin'), or nobody can log in.
 # Classic /etc/nixos without a flake: nixpkgs and home-manager come from
 # channels (see README.md); they must move to a new release together.
 { config, lib, pkgs, ... }:

@@ -4,14 +4,16 @@
 # emergency shell. Generate the real file on the machine (or from its installer):
 #   sudo nixos-generate-config
 # (it rewrites hardware-configuration.nix and leaves configuration.nix alone).
-{ config, lib, ... }:
+{ lib, ... }:
 
 {
   nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux";
 
   assertions = [
     {
-      assertion = config.fileSystems ? "/";
+      # Fails until the file is replaced: a placeholder must never be installed,
+      # even when disko supplies the filesystems.
+      assertion = false;
       message = "hardware-configuration.nix is still nixbtw's placeholder: generate it with nixos-generate-config (see the comment at its top).";
     }
   ];

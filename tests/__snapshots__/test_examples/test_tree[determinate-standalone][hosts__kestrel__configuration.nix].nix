@@ -1,5 +1,6 @@
 # kestrel: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
+# WARNING: jun has no password secret and no SSH key: after installing, set a password before the first boot (nixos-enter --root /mnt -c 'passwd jun'), or nobody can log in.
 { config, lib, pkgs, inputs, ... }:
 
 {

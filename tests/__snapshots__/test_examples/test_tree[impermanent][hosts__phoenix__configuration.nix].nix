@@ -40,6 +40,9 @@
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW dana@laptop"
     ];
   };
+  # Accounts and passwords come only from this configuration (/etc/shadow does not survive a reboot here):
+  # a password secret is applied at every activation, not just on first boot.
+  users.mutableUsers = false;
 
   services.openssh = {
     enable = true;

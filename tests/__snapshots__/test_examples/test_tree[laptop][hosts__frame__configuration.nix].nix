@@ -42,6 +42,9 @@
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW alice@laptop"
     ];
   };
+  # Accounts and passwords come only from this configuration:
+  # a password secret is applied at every activation, not just on first boot.
+  users.mutableUsers = false;
   programs.zsh.enable = true;
 
   nix.settings.experimental-features = [

@@ -1,5 +1,6 @@
 # atlas: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
+# WARNING: alice has no password secret and no SSH key: after installing, set a password before the first boot (nixos-enter --root /mnt -c 'passwd alice'), or nobody can log in.
 { config, lib, pkgs, inputs, ... }:
 
 {

@@ -42,6 +42,9 @@
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
     ];
   };
+  # Accounts and passwords come only from this configuration:
+  # a password secret is applied at every activation, not just on first boot.
+  users.mutableUsers = false;
 
   services.openssh = {
     enable = true;

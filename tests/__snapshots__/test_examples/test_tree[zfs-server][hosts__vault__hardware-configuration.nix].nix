@@ -7,14 +7,16 @@
 # or let nixos-anywhere write it during the install:
 #   nixos-anywhere --generate-hardware-config nixos-generate-config ./hosts/vault/hardware-configuration.nix ...
 # Then `git add` it: a flake only sees files git tracks.
-{ config, lib, ... }:
+{ lib, ... }:
 
 {
   nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux";
 
   assertions = [
     {
-      assertion = config.fileSystems ? "/";
+      # Fails until the file is replaced: a placeholder must never be installed,
+      # even when disko supplies the filesystems.
+      assertion = false;
       message = "hosts/vault/hardware-configuration.nix is still nixbtw's placeholder: generate it with nixos-generate-config (see the comment at its top).";
     }
   ];
