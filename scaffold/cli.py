@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from scaffold import __version__
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ABORT = 0, 1, 2, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_ABORT = 0, 1, 2, 70, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="ask nothing (updates never ask; accepted for pipelines)")
     upd.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
+    from scaffold.commands.check import add_parser as add_check
+
+    add_check(sub)
+
     sub.add_parser("schema", help="print the answers file's JSON Schema",
                    description="Print the JSON Schema of the answers file (for editors).")
     return p
@@ -93,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from scaffold.commands.update import run as run_update
 
                 return run_update(args)
+            case "check":
+                from scaffold.commands.check import run as run_check
+
+                return run_check(args)
             case "schema":
                 from scaffold.schema import json_schema_text
 
@@ -116,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("aborted: nothing was written\n")
         return EXIT_ABORT
+    except Exception as err:  # a bug: say so in one line, traceback with -v
+        if args.verbose:
+            log.exception("")
+        sys.stderr.write(f"internal error: {type(err).__name__}: {err}; rerun with -v and "
+                         "report it\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -1,0 +1,48 @@
+"""nixbtw check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "check", help="lint a Nix repository for the mistakes that break NixOS",
+        description="Find NixOS-shaped mistakes (nix-env -i, blanket unfree, several nixpkgs, "
+        "stale locks, ZFS/NVIDIA pitfalls, secrets in the store, removed options, changed "
+        "stateVersion). Exit 0 clean, 1 findings, 2 usage error.",
+        epilog="suppress one line with a comment `# nixbtw: ignore[NBT003]`, a whole file with "
+        "`# nixbtw: ignore-file[NBT001]`. example: nixbtw check . --format sarif > nixbtw.sarif",
+    )
+    p.add_argument("path", nargs="?", default=".", help="the repository (default: .)")
+    p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    p.add_argument("--select", action="append", default=[], metavar="IDS",
+                   help="only these rules (comma-separated, repeatable)")
+    p.add_argument("--ignore", action="append", default=[], metavar="IDS",
+                   help="skip these rules (comma-separated, repeatable)")
+    p.add_argument("--max-lock-age", type=int, default=90, metavar="DAYS",
+                   help="flake.lock inputs older than this are stale (default: 90)")
+    p.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    from scaffold.check import RULES, check
+    from scaffold.check.formats import as_json, as_sarif, as_text
+
+    if args.list_rules:
+        for rule in sorted(RULES.values(), key=lambda r: r.id):
+            print(f"{rule.id}  {rule.name:<28} {rule.severity:<8} {rule.summary}")
+        return 0
+    findings = check(Path(args.path), select=args.select, ignore=args.ignore,
+                     max_lock_age_days=args.max_lock_age)
+    if args.format == "json":
+        sys.stdout.write(as_json(findings))
+    elif args.format == "sarif":
+        sys.stdout.write(as_sarif(findings, RULES))
+    else:
+        sys.stdout.write(as_text(findings))
+        if findings:
+            print(f"nixbtw check: {len(findings)} finding(s)", file=sys.stderr)
+    return 1 if findings else 0
