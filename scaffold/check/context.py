@@ -74,6 +74,17 @@ class Repo:
                     continue
 
     @functools.cached_property
+    def in_git(self) -> bool:
+        from scaffold import process
+
+        try:
+            probe = process.run(["git", "-C", str(self.root), "rev-parse", "--is-inside-work-tree"],
+                                check=False)
+        except Exception:  # git missing: no history to read
+            return False
+        return probe.returncode == 0
+
+    @functools.cached_property
     def has_flake(self) -> bool:
         return "flake.nix" in self.files
 

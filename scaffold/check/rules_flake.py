@@ -78,11 +78,14 @@ def branch_mismatch(repo: Repo) -> Iterator[Finding]:
         if branch is None and "/" not in url.split(":", 1)[-1].split("/", 1)[-1]:
             branch = "unstable"  # no ref: the default branch follows unstable
         if branch is not None and branch != base:
-            yield make("NBT006", "flake.nix", line,
-                       f"{name} tracks {branch} but nixpkgs is {base}",
-                       "nix-darwin refuses to evaluate against another nixpkgs release; "
-                       "home-manager warns and its modules may use options that do not exist",
-                       f"pin {name} to the branch of {base}")
+            why = {
+                "nix-darwin": "nix-darwin refuses to evaluate against another nixpkgs release",
+                "home-manager": "home-manager warns, and its modules may set options that do not "
+                                "exist in this nixpkgs",
+                "nixos-wsl": "NixOS-WSL's modules are written for the nixpkgs of their branch",
+            }[name]
+            yield make("NBT006", "flake.nix", line, f"{name} tracks {branch} but nixpkgs is {base}",
+                       why, f"pin {name} to the branch of {base}")
 
 
 @rule("NBT007", "stale-lock", "flake.lock older than the allowed age")

@@ -124,12 +124,12 @@ def nvidia_open(repo: Repo) -> Iterator[Finding]:
     for files in directories(repo).values():
         for f in files:
             for s in f.settings:
-                if s.path == ("services", "xserver", "videoDrivers") and '"nvidia"' in _text(s.node):
-                    if not _sets(files, "hardware", "nvidia", "open"):
-                        yield make("NBT011", f.rel, s.line, "hardware.nvidia.open is not set",
-                                   "drivers 560 and newer refuse to build until you choose",
-                                   "set hardware.nvidia.open = true for Turing (GTX 16xx, RTX) and "
-                                   "newer, false for older cards")
+                if (s.path == ("services", "xserver", "videoDrivers") and '"nvidia"' in _text(s.node)
+                        and not _sets(files, "hardware", "nvidia", "open")):
+                    yield make("NBT011", f.rel, s.line, "hardware.nvidia.open is not set",
+                               "drivers 560 and newer refuse to build until you choose",
+                               "set hardware.nvidia.open = true for Turing (GTX 16xx, RTX) and "
+                               "newer, false for older cards")
 
 
 @rule("NBT016", "state-version", "system.stateVersion missing or changed in history", "error")
@@ -158,6 +158,8 @@ def state_version(repo: Repo) -> Iterator[Finding]:
 
 
 def _history_values(repo: Repo, rel: str, limit: int = 50) -> set[str]:
+    if not repo.in_git:
+        return set()
     try:
         log = process.run(["git", "-C", str(repo.root), "log", f"-{limit}", "--format=%H", "--", rel],
                           check=False)

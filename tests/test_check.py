@@ -1,0 +1,225 @@
+"""nixbtw check: each rule fires on its fixture and stays quiet on a near miss.
+
+Fixtures are small repositories written inline: `bad` must produce the rule,
+`good` (the closest correct version) must not. False positives matter more
+than misses, so every `good` is as close to its `bad` as possible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from scaffold.check import RULES, check
+from scaffold.check.formats import as_text
+from scaffold.cli import main
+from tests.conftest import all_files, example_names, render_example, write_tree
+
+NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+RECENT = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp())
+OLD = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())
+
+HOST_OK = """{ config, pkgs, ... }:
+{
+  imports = [ ./hardware-configuration.nix ];
+  boot.loader.systemd-boot.enable = true;
+  system.stateVersion = "25.11";
+}
+"""
+HW_OK = """{ ... }:
+{
+  fileSystems."/" = { device = "/dev/disk/by-uuid/0b8e1d6a-7c3e-4f0a-9d2b-5e6f7a8b9c0d"; fsType = "ext4"; };
+  fileSystems."/boot" = { device = "/dev/disk/by-uuid/12CE-A600"; fsType = "vfat"; };
+}
+"""
+
+
+def lock(nodes: dict[str, object], root_inputs: dict[str, str]) -> str:
+    return json.dumps({"nodes": {**nodes, "root": {"inputs": root_inputs}}, "root": "root",
+                       "version": 7})
+
+
+def gh(repo: str, modified: int = RECENT, owner: str = "NixOS") -> dict[str, object]:
+    return {"locked": {"type": "github", "owner": owner, "repo": repo, "lastModified": modified,
+                       "rev": "0" * 40, "narHash": "sha256-x"},
+            "original": {"type": "github", "owner": owner, "repo": repo}}
+
+
+FLAKE = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs.home-manager = { url = "github:nix-community/home-manager/%s"; inputs.nixpkgs.follows = "nixpkgs"; };
+  outputs = { ... }: { };
+}
+"""
+
+CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "NBT001": (
+        {"install.sh": "#!/bin/sh\nnix-env -iA nixpkgs.hello\n",
+         "docs/setup.md": "Install it:\n\n```sh\nnix-env -i firefox\n```\n"},
+        {"install.sh": "#!/bin/sh\n# never run nix-env -i here\nnix profile list\n",
+         "docs/setup.md": "Do not use `nix-env -i`: declare packages instead.\n"},
+    ),
+    "NBT002": (
+        {".envrc": "export NIXPKGS_ALLOW_UNFREE=1\n",
+         "host.nix": '{ environment.variables.NIXPKGS_ALLOW_UNFREE = "1"; }\n'},
+        {".envrc": "use flake\n",
+         "host.nix": '{ environment.variables.EDITOR = "vim"; }\n'},
+    ),
+    "NBT003": (
+        {"host.nix": "{ nixpkgs.config.allowUnfree = true; }\n"},
+        {"host.nix": '{ nixpkgs.config.allowUnfreePackages = [ "steam" ]; '
+                     "nixpkgs.config.allowUnfree = false; }\n"},
+    ),
+    "NBT004": (
+        {"flake.nix": "{ outputs = { ... }: { }; }\n",
+         "host.nix": "{ pkgs ? import <nixpkgs> { } }: { }\n"},
+        {"default.nix": "{ pkgs ? import <nixpkgs> { } }: { }\n"},  # no flake: channels are the way
+    ),
+    "NBT005": (
+        {"flake.lock": lock({"nixpkgs": gh("nixpkgs"), "nixpkgs_2": gh("nixpkgs"),
+                             "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": "nixpkgs_2"}}},
+                            {"nixpkgs": "nixpkgs", "sops-nix": "sops-nix"})},
+        {"flake.lock": lock({"nixpkgs": gh("nixpkgs"),
+                             "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": ["nixpkgs"]}}},
+                            {"nixpkgs": "nixpkgs", "sops-nix": "sops-nix"})},
+    ),
+    "NBT006": (
+        {"flake.nix": FLAKE % "release-25.11"},
+        {"flake.nix": FLAKE % "release-26.05"},
+    ),
+    "NBT007": (
+        {"flake.lock": lock({"nixpkgs": gh("nixpkgs", OLD)}, {"nixpkgs": "nixpkgs"})},
+        {"flake.lock": lock({"nixpkgs": gh("nixpkgs", RECENT)}, {"nixpkgs": "nixpkgs"})},
+    ),
+    "NBT008": (
+        {"hosts/a/configuration.nix": HOST_OK.replace("  imports = [ ./hardware-configuration.nix ];\n", ""),
+         "hosts/b/configuration.nix": HOST_OK.replace("  imports = [ ./hardware-configuration.nix ];\n", ""),
+         "hosts/b/hardware-configuration.nix": HW_OK,
+         "hosts/c/configuration.nix": HOST_OK,
+         "hosts/c/hardware-configuration.nix": HW_OK.replace("0b8e1d6a-7c3e-4f0a-9d2b-5e6f7a8b9c0d",
+                                                              "my-root-disk")},
+        {"hosts/c/configuration.nix": HOST_OK, "hosts/c/hardware-configuration.nix": HW_OK,
+         "hosts/wsl/configuration.nix": '{ wsl.enable = true; system.stateVersion = "25.11"; }\n'},
+    ),
+    "NBT009": (
+        {"host.nix": '{ boot.supportedFilesystems = [ "zfs" ]; }\n'},
+        {"host.nix": '{ boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "8425e349"; }\n'},
+    ),
+    "NBT010": (
+        {"host.nix": '{ pkgs, ... }: { boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "8425e349";'
+                     " boot.kernelPackages = pkgs.linuxPackages_latest; }\n"},
+        {"host.nix": "{ pkgs, ... }: { boot.kernelPackages = pkgs.linuxPackages_latest; }\n"},
+    ),
+    "NBT011": (
+        {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; }\n'},
+        {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; hardware.nvidia.open = true; }\n'},
+    ),
+    "NBT012": (
+        {"host.nix": '{ sops.age.keyFile = ./keys.txt; environment.etc."x".text = '
+                     "builtins.readFile ../secrets/wifi.age; }\n"},
+        {"host.nix": '{ sops.age.keyFile = "/var/lib/sops-nix/keys.txt"; '
+                     "age.secrets.wifi.file = ../secrets/wifi.age; }\n"},
+    ),
+    "NBT013": (
+        {"users.nix": '{ users.users.alice.initialPassword = "hunter2"; '
+                      'users.users.root.hashedPassword = "$6$abc$def"; }\n'},
+        {"users.nix": "{ config, ... }: { users.users.alice.hashedPasswordFile = "
+                      "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n"},
+    ),
+    "NBT014": (
+        {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',
+         "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage -d\n"},
+        {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "--delete-older-than 30d"; }\n',
+         "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage --delete-older-than 30d\n"},
+    ),
+    "NBT015": (
+        {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05"; outputs = _: { }; }\n',
+         "gpu.nix": "{ hardware.opengl.enable = true; sound.enable = true; system.rebuild.enableNg = true; }\n"},
+        {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05"; outputs = _: { }; }\n',
+         "gpu.nix": "{ hardware.opengl.enable = true; hardware.graphics.enable = true; }\n"},
+    ),
+    "NBT016": (
+        {"hosts/a/configuration.nix": "{ boot.loader.systemd-boot.enable = true; "
+                                      "imports = [ ./hardware-configuration.nix ]; }\n",
+         "hosts/a/hardware-configuration.nix": HW_OK},
+        {"hosts/a/configuration.nix": HOST_OK, "hosts/a/hardware-configuration.nix": HW_OK},
+    ),
+}
+
+
+def run_rule(rule_id: str, files: dict[str, str], root: Path) -> list[str]:
+    write_tree(files, root)
+    return [as_text([f]) for f in check(root, select=[rule_id], now=NOW)]
+
+
+def test_every_rule_has_fixtures() -> None:
+    assert set(CASES) == set(RULES)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_fires_on_its_fixture(rule_id: str, tmp_path: Path, snapshot: SnapshotAssertion) -> None:
+    found = run_rule(rule_id, CASES[rule_id][0], tmp_path)
+    assert found, f"{rule_id} did not fire"
+    assert "".join(found) == snapshot
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_stays_quiet_on_the_near_miss(rule_id: str, tmp_path: Path) -> None:
+    assert run_rule(rule_id, CASES[rule_id][1], tmp_path) == []
+
+
+def test_state_version_changed_in_git_history(tmp_path: Path) -> None:
+    write_tree({"hosts/a/configuration.nix": HOST_OK.replace("25.11", "23.11"),
+                "hosts/a/hardware-configuration.nix": HW_OK}, tmp_path)
+    git = ["git", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "first install"], check=True)
+    (tmp_path / "hosts/a/configuration.nix").write_text(HOST_OK)
+    subprocess.run([*git, "commit", "-qam", "bump"], check=True)
+    found = check(tmp_path, select=["NBT016"], now=NOW)
+    assert [f.message for f in found] == ["system.stateVersion was 23.11 before and is 25.11 now"]
+
+
+def test_suppression_comments_and_selection(tmp_path: Path) -> None:
+    write_tree({
+        "a.nix": "{\n  # nixbtw: ignore[NBT003] the kiosk needs it\n  nixpkgs.config.allowUnfree = true;\n}\n",
+        "b.nix": "# nixbtw: ignore-file[NBT003]\n{ nixpkgs.config.allowUnfree = true; }\n",
+        "c.nix": "{ nixpkgs.config.allowUnfree = true; }\n",
+    }, tmp_path)
+    assert [f.path for f in check(tmp_path, now=NOW)] == ["c.nix"]
+    assert check(tmp_path, ignore=["NBT003"], now=NOW) == []
+    assert check(tmp_path, select=["NBT001"], now=NOW) == []
+
+
+def test_comments_and_strings_do_not_fool_the_parser(tmp_path: Path) -> None:
+    write_tree({"a.nix": '{\n  # nixpkgs.config.allowUnfree = true;\n  description = '
+                         '"nixpkgs.config.allowUnfree = true; hardware.opengl.enable = true";\n}\n'}, tmp_path)
+    assert check(tmp_path, now=NOW) == []
+
+
+@pytest.mark.parametrize("example", example_names())
+def test_a_generated_repository_passes_its_own_check(example: str, tmp_path: Path) -> None:
+    root = write_tree(all_files(render_example(example)), tmp_path)
+    assert [as_text([f]) for f in check(root, now=NOW)] == []
+
+
+def test_cli_formats_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(CASES["NBT003"][0], tmp_path)
+    assert main(["check", str(tmp_path)]) == 1
+    assert "host.nix:1:1: NBT003 warning" in capsys.readouterr().out
+    assert main(["check", str(tmp_path), "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)[0]["rule"] == "NBT003"
+    assert main(["check", str(tmp_path), "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["version"] == "2.1.0"
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "NBT003"
+    assert main(["check", str(tmp_path), "--ignore", "NBT003"]) == 0
+    assert main(["check", str(tmp_path), "--select", "NBT999"]) == 2
+    assert "unknown rule NBT999" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "missing")]) == 2
