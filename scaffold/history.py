@@ -14,7 +14,9 @@ answers files record as `_src_path`: `copier update` run by hand finds it too.
 from __future__ import annotations
 
 import functools
+import hashlib
 import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -54,3 +56,27 @@ def _installed(home: str) -> str:
 def template_source() -> tuple[str, str]:
     """(src_path, vcs_ref) for copier: the installed history at this version."""
     return _installed(str(Path.home())), __version__
+
+
+@functools.cache
+def checkout(version: str) -> Path:
+    """A plain copy of the templates at `version`, cached: rendering a new host
+    from it is much cheaper than letting copier clone the history every time."""
+    src = Path(template_source()[0]).expanduser()
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()[:12]
+    target = Path("~/.cache/nixbtw").expanduser() / f"templates-{version}-{digest}"
+    if (target / "copier.yml").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".templates-", dir=target.parent))
+    try:
+        process.run(["git", "clone", "-q", "--depth", "1", "--branch", version, str(src),
+                     str(tmp / "t")], check=True)
+        shutil.rmtree(tmp / "t" / ".git")
+        try:
+            (tmp / "t").rename(target)
+        except OSError:  # another process won the race: use its copy
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold.history import template_source
+from scaffold.history import checkout, template_source
 from scaffold.plan import Plan, make_plan
 from scaffold.repo import RepoSpec, kind_of, repo_spec
 from scaffold.spec import HostSpec
@@ -57,10 +57,21 @@ def copier_render(template: str, data: dict[str, Any]) -> dict[str, str]:
     src, ref = template_source()
     with tempfile.TemporaryDirectory(prefix="nixbtw-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_copy(src, tmp, data={"nixbtw_template": template, **data}, vcs_ref=ref,
+        run_copy(str(checkout(ref)), tmp, data={"nixbtw_template": template, **data},
                  defaults=True, quiet=True, unsafe=True, answers_file=ANSWERS, overwrite=True)
-        return {p.relative_to(tmp).as_posix(): p.read_text(encoding="utf-8")
-                for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
+        files = {p.relative_to(tmp).as_posix(): p.read_text(encoding="utf-8")
+                 for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
+    # Rendered from a plain copy of the version, so record what copier records
+    # when it renders from the history itself: the version and the history.
+    files[ANSWERS] = _record_source(files[ANSWERS], src, ref)
+    return files
+
+
+def _record_source(answers: str, src: str, ref: str) -> str:
+    lines = [line for line in answers.splitlines() if not line.startswith(("_src_path:", "_commit:"))]
+    head = [line for line in lines if line.startswith("#")]
+    body = [line for line in lines if not line.startswith("#")]
+    return "\n".join([*head, f"_commit: {ref}", f"_src_path: {src}", *body]) + "\n"
 
 
 def _is_seed(rel: str) -> bool:

@@ -63,6 +63,7 @@
   nixpkgs.config = {
     # Every unfree package is allowed (packages.unfree: all). Listing names
     # instead keeps surprises out.
+    # nixbtw: ignore[NBT003] chosen deliberately in the answers
     allowUnfree = true;
   };
 
