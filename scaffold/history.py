@@ -13,6 +13,7 @@ answers files record as `_src_path`: `copier update` run by hand finds it too.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import shutil
@@ -73,10 +74,9 @@ def checkout(version: str) -> Path:
         process.run(["git", "clone", "-q", "--depth", "1", "--branch", version, str(src),
                      str(tmp / "t")], check=True)
         shutil.rmtree(tmp / "t" / ".git")
-        try:
+        # If another process won the race, its copy is as good as ours.
+        with contextlib.suppress(OSError):
             (tmp / "t").rename(target)
-        except OSError:  # another process won the race: use its copy
-            pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
