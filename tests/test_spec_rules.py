@@ -111,3 +111,52 @@ def test_corrupted_ssh_key_is_refused() -> None:
     mangled = broken.replace("ed25519 AAAAC3", "ed25519 BAAAC3")
     lines = refused(users=[{"name": "a", "admin": True, "ssh_keys": [mangled]}])
     assert "users.0.ssh_keys" in lines[0]
+
+
+def test_a_mistyped_hardware_profile_gets_a_suggestion() -> None:
+    lines = refused(hardware={"profile": "framwork-13-7040-amd"})
+    assert lines[0].startswith("hardware.profile: 'framwork-13-7040-amd' is not a nixos-hardware "
+                               "profile (did you mean 'framework-13-7040-amd'?)")
+
+
+def test_nvidia_needs_the_open_module_choice() -> None:
+    lines = refused(hardware={"gpu": ["nvidia"]})
+    assert lines == ["hardware.nvidia_open: NVIDIA drivers 560 and newer refuse to build until you "
+                     "choose the kernel module; set true for Turing (GTX 16xx, RTX) and newer, "
+                     "false for older cards"]
+
+
+def test_an_lts_kernel_the_release_does_not_have() -> None:
+    lines = refused(hardware={"kernel": "5.4"})
+    assert lines[0].startswith("hardware.kernel: NixOS 26.05 has no LTS kernel 5.4; use default (6.18)")
+
+
+def test_channels_lane_refuses_flake_only_answers() -> None:
+    lines = refused(lane="nixos-channels", hardware={"profile": "framework-13-7040-amd"},
+                    disk={"layout": "ext4", "device": "/dev/disk/by-id/x"},
+                    secrets={"tool": "sops-nix", "admin_keys": [AGE]})
+    assert any(line.startswith("hardware.profile: nixos-hardware profiles are imported") for line in lines)
+    assert any(line.startswith("disk.layout: disko layouts are generated for flake lanes only") for line in lines)
+    assert any(line.startswith("secrets.tool: secrets are generated for NixOS flake lanes") for line in lines)
+
+
+def test_wsl_refuses_boot_and_disks() -> None:
+    lines = refused(lane="nixos-wsl", boot={"loader": "grub"})
+    assert lines == ["boot.loader: NixOS-WSL boots from Windows and has no boot.loader; "
+                     "remove it, or use lane nixos-flake"]
+
+
+def test_an_unstable_device_name_is_accepted_with_a_warning() -> None:
+    from scaffold.plan import make_plan
+
+    spec = build_spec({"hostname": "h", "users": [{"name": "a", "admin": True}],
+                       "disk": {"layout": "ext4", "device": "/dev/sda"}}, on=TODAY)
+    assert any("/dev/sda is not a stable name" in w for w in make_plan(spec, on=TODAY).warnings)
+
+
+def test_nvidia_with_the_latest_kernel_warns() -> None:
+    from scaffold.plan import make_plan
+
+    spec = build_spec({"hostname": "h", "users": [{"name": "a", "admin": True}],
+                       "hardware": {"gpu": ["nvidia"], "nvidia_open": True, "kernel": "latest"}}, on=TODAY)
+    assert any("kernel: latest with the NVIDIA driver" in w for w in make_plan(spec, on=TODAY).warnings)
