@@ -60,3 +60,23 @@ def test_readme_links_every_example() -> None:
     readme = (ROOT / "README.md").read_text()
     for example in sorted((ROOT / "examples").glob("*.yaml")):
         assert f"(examples/{example.name})" in readme, example.name
+
+
+def test_hardware_profiles_are_read_from_a_flake_without_evaluating_it() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("refresh", ROOT / "scripts/refresh_hardware_profiles.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    flake = b"""{
+      outputs = _: {
+        nixosModules = {
+          framework-13-7040-amd = import ./framework/13-inch/7040-amd;
+          common-pc-laptop-acpi_call = throw "removed";
+          "lenovo-thinkpad-x1-6th-gen" = import ./lenovo/thinkpad/x1/6th-gen;
+        };
+        nixosModules.apple-t2 = import ./apple/t2;
+      };
+    }"""
+    assert module.profile_names(flake) == ["apple-t2", "framework-13-7040-amd", "lenovo-thinkpad-x1-6th-gen"]
