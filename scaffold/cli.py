@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_check(sub)
 
+    from scaffold.commands.bootstrap import add_parser as add_bootstrap
+
+    add_bootstrap(sub)
+
     sub.add_parser("schema", help="print the answers file's JSON Schema",
                    description="Print the JSON Schema of the answers file (for editors).")
     return p
@@ -101,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from scaffold.commands.check import run as run_check
 
                 return run_check(args)
+            case "bootstrap":
+                from scaffold.commands.bootstrap import run as run_bootstrap
+
+                return run_bootstrap(args)
             case "schema":
                 from scaffold.schema import json_schema_text
 

@@ -228,7 +228,7 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
     return out
 
 
-def _disk(spec: HostSpec) -> DiskPlan | None:
+def disk_plan(spec: HostSpec) -> DiskPlan | None:
     d = spec.disk
     if d.layout == "none" or d.device is None:
         return None
@@ -298,7 +298,7 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         warnings=tuple(_warnings(spec, rel, on)),
         eol=rel.is_end_of_life(on),
         host_key=host_key,
-        disk=_disk(spec),
+        disk=disk_plan(spec),
         password_secrets=tuple(_password_secrets(spec)),
         persist_directories=tuple(_persistence(spec)[0]),
         persist_files=tuple(_persistence(spec)[1]),

@@ -6,6 +6,7 @@ import logging
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from scaffold.errors import ToolError, ToolMissing
@@ -22,3 +23,15 @@ def run(argv: list[str], *, check: bool, cwd: Path | None = None,
     if check and proc.returncode != 0:
         raise ToolError(argv, proc.returncode, proc.stderr or proc.stdout)
     return proc
+
+
+def stream(argv: list[str], *, cwd: Path | None = None) -> int:
+    """Run a long command with its output going to our stderr as it comes; returns its exit code."""
+    log.debug("$ %s", shlex.join(argv))
+    if shutil.which(argv[0]) is None:
+        raise ToolMissing(argv[0], f"install {argv[0]} and make sure it is on PATH")
+    try:
+        out: int | None = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        out = None
+    return subprocess.run(argv, cwd=cwd, stdout=out, check=False).returncode

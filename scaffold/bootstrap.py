@@ -1,0 +1,329 @@
+"""Installing a host with nixos-anywhere: its host key, its secrets, one command.
+
+The pure parts (`plan_install`, the .sops.yaml and secrets.nix edits, the
+facter report) return data; the edge (`host_key`, `stream`, `bootstrap`)
+generates the key in a private temporary directory that never outlives the
+run, wires the key into the secrets tool, and runs nixos-anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shlex
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold import process
+from scaffold.errors import InputError, Problem, ToolError, ToolMissing
+from scaffold.facter import FacterDisk, FacterFacts, facter_warnings, read_facter
+from scaffold.plan import HOST_KEY, PERSIST, disk_plan, make_plan
+from scaffold.process import stream
+from scaffold.recipients import add_sops_recipient, set_agenix_host_key
+from scaffold.spec import HostSpec
+from scaffold.sshage import age_recipient
+from scaffold.update import host_dirs, host_spec
+
+__all__ = [
+    "Bootstrap", "FacterDisk", "FacterFacts", "HostKey", "Install", "add_sops_recipient",
+    "bootstrap", "check_target", "facter_warnings", "host_key", "host_key_path", "plan_install",
+    "read_facter", "set_agenix_host_key", "stream",
+]
+
+log = logging.getLogger(__name__)
+
+NIXOS_ANYWHERE = "nixos-anywhere"
+NIX_RUN = ("nix", "run", "github:nix-community/nixos-anywhere", "--")
+AGENIX_RUN = ("nix", "run", "github:ryantm/agenix", "--")
+DISK_KEY_ENV = "NIXBTW_DISK_KEY_FILE"
+_USER = r"[A-Za-z_][A-Za-z0-9_.-]*"
+_ADDRESS = r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9]+)?"
+_TARGET = re.compile(rf"(?:{_USER})@(?:{_ADDRESS})")
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """One nixos-anywhere run: argv, run from `cwd` (the repository: the paths are relative)."""
+
+    host: str
+    argv: tuple[str, ...]
+    cwd: Path
+    keys_dir: Path
+    host_key: str  # where the key sits inside keys_dir (and under / on the target)
+    hardware_file: str
+
+    @property
+    def extra_files(self) -> list[str]:
+        return [f"/{self.host_key}", f"/{self.host_key}.pub"]
+
+    def command(self, *, installed: bool) -> list[str]:
+        """The argv to run: through `nix run` when nixos-anywhere is not installed."""
+        return list(self.argv) if installed else [*NIX_RUN, *self.argv[1:]]
+
+
+def check_target(target: str) -> str:
+    if not _TARGET.fullmatch(target):
+        raise InputError("--target", f"{target!r} is not USER@ADDRESS (no spaces or shell characters)",
+                         "give the installer's login and address, e.g. root@192.168.1.20")
+    return target
+
+
+def host_key_path(spec: HostSpec) -> str:
+    """The host key, relative to / on the target: under /persist with impermanence."""
+    return ((PERSIST if spec.disk.impermanence else "") + HOST_KEY).lstrip("/")
+
+
+def check_host(spec: HostSpec) -> None:
+    """Refuse hosts nixos-anywhere cannot install."""
+    host = spec.hostname
+    if spec.lane != "nixos-flake":
+        raise InputError("lane", f"{host} is a {spec.lane} host; nixos-anywhere installs "
+                         "nixos-flake hosts", "install this one as its README says")
+    if disk_plan(spec) is None:
+        raise InputError("disk.layout", f"{host} has no disko layout, and nixos-anywhere formats "
+                         "the disk with disko",
+                         f"choose one (nixbtw update {host} --set disk.layout=ext4 --set "
+                         "disk.device=/dev/disk/by-id/...), or install by hand as the host's README says")
+
+
+def plan_install(spec: HostSpec, *, repo: Path, target: str, keys_dir: Path,
+                 disk_key: Path | None, facter: bool) -> Install:
+    """The nixos-anywhere argv for a host of the repository at `repo` (pure)."""
+    check_host(spec)
+    check_target(target)
+    host = spec.hostname
+    disk = disk_plan(spec)
+    hardware = f"./hosts/{host}/" + ("facter.json" if facter else "hardware-configuration.nix")
+    argv = [NIXOS_ANYWHERE, "--flake", f".#{host}",
+            "--generate-hardware-config", "nixos-facter" if facter else "nixos-generate-config",
+            hardware, "--extra-files", str(keys_dir)]
+    if disk is not None and disk.encrypt:
+        if disk_key is None:
+            raise InputError("--disk-key", f"{host}'s disk is encrypted, and disko reads the "
+                             f"passphrase from {disk.key_file} while formatting",
+                             f"pass --disk-key FILE or set {DISK_KEY_ENV}=FILE "
+                             "(printf '%s' 'passphrase' > FILE: no newline)")
+        argv += ["--disk-encryption-keys", disk.key_file, str(disk_key)]
+    argv += ["--target-host", target]
+    return Install(host=host, argv=tuple(argv), cwd=repo, keys_dir=keys_dir, host_key=host_key_path(spec),
+                   hardware_file=hardware)
+
+
+def uses_facter(host_dir: Path) -> bool:
+    """Does the host read a nixos-facter report (so nixos-anywhere should write one)?"""
+    for path in host_dir.rglob("*.nix"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "facter.json" in line.split("#", 1)[0]:
+                return True
+    return False
+
+
+def disk_key_file(spec: HostSpec, given: str | None, *, must_exist: bool) -> Path | None:
+    disk = disk_plan(spec)
+    if disk is None or not disk.encrypt:
+        return None
+    if not given:
+        return None  # plan_install refuses, naming both ways to give it
+    path = Path(given).expanduser().resolve()
+    if not must_exist:
+        return path
+    fix = "write it with printf '%s' 'passphrase' > FILE (no newline), and pass that FILE"
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError("--disk-key", f"cannot read {path} ({err.strerror or err})", fix) from None
+    if not data or data.endswith(b"\n"):
+        what = "is empty" if not data else "ends with a newline, which becomes part of the passphrase"
+        raise InputError("--disk-key", f"{path} {what}", fix)
+    return path
+
+
+# --- the host key -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HostKey:
+    root: Path  # the --extra-files tree
+    private: Path
+    public: str  # the .pub line
+
+    @property
+    def age_recipient(self) -> str:
+        return age_recipient(self.public, field=f"{self.private}.pub")
+
+
+@contextmanager
+def host_key(host: str, rel: str) -> Iterator[HostKey]:
+    """A fresh ed25519 host key at `rel` inside a private temporary tree, removed afterwards.
+
+    The tree's root is 0700 (only we can reach the key here). The directories
+    inside it are 0755 and the key 0600: nixos-anywhere copies them with tar,
+    permissions included, and /etc on the target must stay readable.
+    """
+    root = Path(tempfile.mkdtemp(prefix=f"nixbtw-{host}-keys-"))
+    try:
+        key = root / rel
+        for parent in reversed(key.relative_to(root).parents[:-1]):
+            (root / parent).mkdir(mode=0o755)
+            (root / parent).chmod(0o755)  # mkdir's mode is masked by the umask
+        process.run(["ssh-keygen", "-t", "ed25519", "-N", "", "-C", f"root@{host}", "-f", str(key)],
+                    check=True)
+        key.chmod(0o600)
+        public = key.with_name(key.name + ".pub").read_text(encoding="utf-8").strip()
+        yield HostKey(root=root, private=key, public=public)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        if root.exists():
+            log.warning("warning: could not remove %s, which holds a private key: delete it", root)
+
+
+# --- secrets: .sops.yaml and secrets/secrets.nix ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rekey:
+    argv: tuple[str, ...]
+    cwd: Path
+    needed: bool  # is there anything encrypted yet?
+
+
+def _rekey(spec: HostSpec, repo: Path) -> Rekey | None:
+    if spec.secrets.tool == "sops-nix":
+        file = f"secrets/{spec.hostname}.yaml"
+        return Rekey(("sops", "updatekeys", "-y", file), repo, (repo / file).is_file())
+    if spec.secrets.tool == "agenix":
+        agenix = ("agenix", "-r") if shutil.which("agenix") else (*AGENIX_RUN, "-r")
+        return Rekey(agenix, repo / "secrets", any((repo / "secrets").glob("*.age")))
+    return None
+
+
+def _missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem]:
+    """The encrypted files the host's configuration reads; without them it does not build."""
+    plan = make_plan(spec, on=on)
+    if not plan.password_secrets:
+        return []
+    if spec.secrets.tool == "sops-nix":
+        files = {f"secrets/{spec.hostname}.yaml": f"sops secrets/{spec.hostname}.yaml"}
+    else:
+        files = {s.file: f"cd secrets && agenix -e {Path(s.file).name}" for s in plan.password_secrets}
+    return [Problem(file, "does not exist, and the host's configuration reads it",
+                    f"create it first ({how}; encrypted for the admins is enough: bootstrap adds "
+                    "the host), git add it, then run bootstrap again")
+            for file, how in files.items() if not (repo / file).is_file()]
+
+
+def wire_secrets(spec: HostSpec, repo: Path, key: HostKey, say: Callable[[str], None]) -> list[str]:
+    """Give the host's key to the secrets tool and re-encrypt; returns the files edited."""
+    host, tool = spec.hostname, spec.secrets.tool
+    if tool == "none":
+        return []
+    rel = ".sops.yaml" if tool == "sops-nix" else "secrets/secrets.nix"
+    path = repo / rel
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(rel, f"cannot be read ({err.strerror or err})",
+                         "restore it from git or with nixbtw update") from None
+    text = (add_sops_recipient(text, host, key.age_recipient) if tool == "sops-nix"
+            else set_agenix_host_key(text, host, key.public))
+    path.write_text(text, encoding="utf-8")
+    say(f"nixbtw: {rel}: added {host}'s new host key")
+    rekey = _rekey(spec, repo)
+    assert rekey is not None
+    command = shlex.join(rekey.argv)
+    where = "" if rekey.cwd == repo else f"cd {shlex.quote(str(rekey.cwd.relative_to(repo)))} && "
+    if not rekey.needed:
+        return [rel]
+    if shutil.which(rekey.argv[0]) is None:
+        say(f"warning: {rekey.argv[0]} is not installed, so the secrets are not re-encrypted for "
+            f"{host}, and it cannot decrypt them until you run this in {repo}, commit and deploy "
+            f"again:\n  {where}{command}")
+        return [rel]
+    say(f"$ {where}{command}")
+    process.run(list(rekey.argv), check=True, cwd=rekey.cwd)
+    return [rel, rekey.argv[-1] if tool == "sops-nix" else "secrets"]
+
+
+# --- the nixos-facter report ------------------------------------------------------------------
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bootstrap:
+    install: Install
+    command: tuple[str, ...]  # what ran, or would run
+    age_recipient: str | None
+    warnings: tuple[str, ...]
+    edited: tuple[str, ...] = ()
+
+    def command_line(self) -> str:
+        """One line to paste: from the repository, wherever this runs."""
+        line, cwd = shlex.join(self.command), self.install.cwd
+        return line if cwd.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(cwd))} && {line}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"argv": list(self.command), "host": self.install.host,
+                "extra_files": self.install.extra_files, "age_recipient": self.age_recipient,
+                "cwd": str(self.install.cwd)}
+
+
+def _require(tool: str, how: str) -> None:
+    if shutil.which(tool) is None:
+        raise ToolMissing(tool, how)
+
+
+def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str | None = None,
+              facter_report: Path | None = None, print_only: bool = False,
+              say: Callable[[str], None] = log.info) -> Bootstrap:
+    """Install `host` of the repository at `repo` on `target` (or only plan it, with print_only)."""
+    check_target(target)
+    repo = repo.absolute()
+    hosts = host_dirs(repo)
+    if host not in hosts:
+        raise InputError("HOST", f"{host!r} is not a host in {repo}",
+                         f"use one of {', '.join(hosts) or '(none)'}, or pass --repo DIR")
+    spec = host_spec(hosts[host], on=on)
+    check_host(spec)
+    warnings = facter_warnings(spec, read_facter(facter_report)) if facter_report else []
+    for warning in warnings:
+        say(f"warning: {warning}")
+    facter = uses_facter(hosts[host])
+    key_file = disk_key_file(spec, disk_key, must_exist=not print_only)
+    # Planned with the keys where the host's README puts them: refuses what can be refused
+    # before a key exists or a file changes, and is the command --print shows.
+    preview = plan_install(spec, repo=repo, target=target, keys_dir=Path(f"/tmp/{host}-keys"),
+                           disk_key=key_file, facter=facter)
+    problems = _missing_secrets(spec, repo, on=on)
+    if print_only:
+        for problem in problems:
+            say(f"warning: {problem}")
+        command = preview.command(installed=shutil.which(NIXOS_ANYWHERE) is not None)
+        return Bootstrap(preview, tuple(command), None, (*warnings, *map(str, problems)))
+    if problems:
+        raise InputError(problems=problems)
+    _require(NIXOS_ANYWHERE, "install it (nix profile install github:nix-community/nixos-anywhere), "
+             f"or run it through Nix: `nixbtw bootstrap {host} --target {target} --print` prints "
+             "the `nix run github:nix-community/nixos-anywhere -- ...` command")
+    _require("ssh-keygen", "install OpenSSH (Debian: apt-get install openssh-client; "
+             "Nix: nix shell nixpkgs#openssh)")
+    with host_key(host, host_key_path(spec)) as key:
+        install = plan_install(spec, repo=repo, target=target, keys_dir=key.root,
+                               disk_key=key_file, facter=facter)
+        say(f"nixbtw: new host key for {host}: {key.public} ({key.age_recipient})")
+        edited = wire_secrets(spec, repo, key, say)
+        say(f"$ {shlex.join(install.argv)}")
+        code = stream(list(install.argv), cwd=install.cwd)
+        if code != 0:
+            if edited:
+                say(f"nixbtw: the new host key is discarded; {', '.join(edited)} names it until "
+                    "bootstrap runs again (which replaces it)")
+            raise ToolError(list(install.argv), code)
+        return Bootstrap(install, install.argv, key.age_recipient, tuple(warnings),
+                         tuple(edited))
