@@ -45,7 +45,8 @@ def test_determinate_on_darwin_hands_nix_to_its_module() -> None:
     files = all_files(render_example("darwin-determinate"))
     config = settings_of(files["hosts/studio/configuration.nix"])
     assert config["determinateNix.enable"] == "true"
-    assert not any(k.startswith("nix.") for k in config)
+    assert config["nix.enable"] == "false"
+    assert not any(k.startswith("nix.") and k != "nix.enable" for k in config)
     assert "inputs.determinate.darwinModules.default" in files["hosts/studio/configuration.nix"]
     assert "https://flakehub.com/f/DeterminateSystems/determinate/3" in files["flake.nix"]
 

@@ -19,6 +19,8 @@
   # module turns nix-darwin's Nix management off (nix.enable = false), so no
   # nix.* settings belong here.
   determinateNix.enable = true;
+  # Stated here too: nix-darwin must not manage the Nix that Determinate installed.
+  nix.enable = false;
 
   # The unfree and insecure gates, by name: a package not listed here fails to
   # evaluate instead of slipping in.
