@@ -59,6 +59,8 @@ def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
     updated through copier's merge, keeping the user's edits.
     """
     repo_updated: list[str] = []
+    out = enclosing_repo(out) or out
+    _refuse_mixing(spec, out)
     if spec.lane != "nixos-channels" and is_repo(out):
         host, repo = _render_into_fleet(spec, out, on=on, force=force)
         repo_files, repo_updated = _repo_changes(out, repo)
@@ -75,6 +77,29 @@ def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
     if stage:
         git_add(out, result.written + repo_updated, result)
     return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated)
+
+
+def enclosing_repo(path: Path) -> Path | None:
+    """The nixbtw repository `path` is in (itself, or a folder inside it such as hosts/x)."""
+    here = path.absolute()
+    for candidate in (here, *here.parents):
+        if is_repo(candidate):
+            return candidate
+    return None
+
+
+def _refuse_mixing(spec: HostSpec, out: Path) -> None:
+    answers = out / ANSWERS
+    if not answers.is_file():
+        return
+    recorded = str(read_answers(answers).get("nixbtw_template", ""))
+    if spec.lane == "nixos-channels" and recorded:
+        raise InputError("lane", f"{out} already holds a repository nixbtw made, and lane "
+                         "nixos-channels is a whole /etc/nixos of its own",
+                         "give --out a directory of its own for this host")
+    if recorded == "channels" and spec.lane != "nixos-channels":
+        raise InputError("lane", f"{out} holds a channels /etc/nixos, which has no room for "
+                         f"a {spec.lane} host", "give --out a directory of its own for this host")
 
 
 def _render_into_fleet(spec: HostSpec, out: Path, *, on: dt.date,

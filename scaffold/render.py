@@ -74,9 +74,15 @@ def _record_source(answers: str, src: str, ref: str) -> str:
     return "\n".join([*head, f"_commit: {ref}", f"_src_path: {src}", *body]) + "\n"
 
 
+# Files the machine or the user owns once they exist: written only where
+# nothing is, even with --force (a generated hardware-configuration.nix must
+# never be replaced by the placeholder).
+SEEDS = ("hardware-configuration.nix", "facter.json")
+
+
 def _is_seed(rel: str) -> bool:
     parts = rel.split("/")
-    return len(parts) == 2 and parts[0] == "home"
+    return (len(parts) == 2 and parts[0] == "home") or rel in SEEDS
 
 
 def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:

@@ -9,6 +9,7 @@ detects conflicts, and keeps machine-owned files out of reach.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
 
 CONFLICT = re.compile(r"^<<<<<<< ", re.M)
+log = logging.getLogger("nixbtw")
 
 
 class UpdateConflict(NixbtwError):
@@ -35,13 +37,16 @@ class UpdateConflict(NixbtwError):
 
     exit_code = 1
 
-    def __init__(self, files: list[str]) -> None:
+    def __init__(self, files: list[str], pending: list[str] | None = None) -> None:
         self.files = files
+        pending = pending or []
+        self.pending = pending
         listing = ", ".join(files)
+        later = f"; then run `nixbtw update {' '.join(pending)}` for the hosts not yet updated" if pending else ""
         super().__init__(
             f"update: your edits and the new templates collide in {listing}; resolve the "
             "<<<<<<< / >>>>>>> blocks in each file, then `git add` them and commit "
-            "(or `git checkout -- .` to drop the update)")
+            f"(or `git reset --hard HEAD` to drop the update){later}")
 
 
 @dataclass(slots=True)
@@ -49,6 +54,8 @@ class UpdateResult:
     changed: list[str] = field(default_factory=list)
     diff: str = ""
     conflicts: list[str] = field(default_factory=list)
+    # Changed .nix files that nix-instantiate --parse rejects after the merge.
+    invalid: list[str] = field(default_factory=list)
 
 
 def read_answers(path: Path) -> dict[str, Any]:
@@ -97,21 +104,33 @@ def require_clean_git(root: Path) -> None:
     if probe.returncode != 0:
         raise UsageError(str(root), "is not in a git repository, and updates merge through git",
                          "run `git init && git add -A && git commit -m init` first")
-    dirty = _git(root, "status", "--porcelain", "--untracked-files=normal").strip()
+    dirty = [line for line in _git(root, "status", "--porcelain", "--untracked-files=normal").splitlines()
+             if line.strip()]
     if dirty:
-        first = dirty.splitlines()[0][3:]
+        first = dirty[0][3:]
         raise UsageError(str(root), f"has uncommitted changes (e.g. {first})",
-                         "commit or stash them first, so the update can be reviewed and undone")
+                         "commit or stash them first, so the change can be reviewed and undone")
+
+
+class UpdateFailed(NixbtwError):
+    exit_code = 1
 
 
 def _copier_update(dst: Path, data: dict[str, Any]) -> None:
     from copier import run_update
 
     _src, ref = template_source()  # installs the history where the answers point
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        run_update(str(dst), data=data, answers_file=ANSWERS, vcs_ref=ref, defaults=True,
-                   overwrite=True, unsafe=True, quiet=True, conflict="inline", skip_answered=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_update(str(dst), data=data, answers_file=ANSWERS, vcs_ref=ref, defaults=True,
+                       overwrite=True, unsafe=True, quiet=True, conflict="inline", skip_answered=True)
+    except NixbtwError:
+        raise
+    except Exception as err:  # copier and git failures, in one line
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise UpdateFailed(f"update of {dst.name or dst}: {first}; nothing was committed: "
+                           "`git reset --hard HEAD` returns to where you were") from None
 
 
 def conflicted_files(root: Path) -> list[str]:
@@ -154,19 +173,59 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] |
                          "name the host: nixbtw update HOST --set KEY=VALUE")
     specs = {name: host_spec(known[name], on=on, sets=sets if name in chosen else None)
              for name in known}
+    for name in chosen:
+        _refuse_unsafe_changes(known[name], specs[name], on=on)
     # The repository first: copier checks that the part it updates is clean,
     # and the root part contains every host's folder.
     if is_repo(root):
         _copier_update(root, {"repo": repo_spec(specs.values()).model_dump(mode="json"),
                               "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]})
-    for name in chosen:
+    for i, name in enumerate(chosen):
         _copier_update(known[name], {**answers_data(specs[name]), "nixbtw_template":
                                      read_answers(known[name] / ANSWERS)["nixbtw_template"]})
+        # A conflict leaves git's index unmerged, and copier cannot update the
+        # next host on top of that: stop here and say which hosts remain.
+        conflicts = conflicted_files(root)
+        if conflicts:
+            raise UpdateConflict(conflicts, chosen[i + 1:])
     result = UpdateResult(changed=_changed(root))
-    result.conflicts = conflicted_files(root)
-    if result.conflicts:
-        raise UpdateConflict(result.conflicts)
+    result.invalid = invalid_nix(root, result.changed)
     return result
+
+
+def _refuse_unsafe_changes(directory: Path, spec: HostSpec, *, on: dt.date) -> None:
+    """Answers an update must not change: they are not re-renderable facts."""
+    before = host_spec(directory, on=on)
+    if spec.hostname != before.hostname:
+        raise InputError("hostname", f"renaming {before.hostname} is not an update (its folder, "
+                         "secrets and references keep the old name)",
+                         f"create the new host with nixbtw new host {spec.hostname}, then remove "
+                         f"hosts/{before.hostname}")
+    if spec.state_version != before.state_version:
+        raise InputError("state_version", f"changing it from {before.state_version} does not "
+                         "upgrade anything and can break stateful services",
+                         "keep the value of the first install; move to a new release with --set release=...")
+    if spec.darwin_state_version != before.darwin_state_version:
+        raise InputError("darwin_state_version", "nix-darwin's stateVersion is set once, at install",
+                         "keep the value of the first install")
+    if (spec.disk != before.disk) and before.disk.layout != "none":
+        log.warning("warning: the disk answers changed: disko.nix will describe another layout, "
+                    "which only applies by reformatting the disk (nixos-anywhere or disko --mode "
+                    "destroy,format,mount)")
+
+
+def invalid_nix(root: Path, changed: list[str]) -> list[str]:
+    """Changed .nix files that no longer parse (a merge can leave duplicate attributes)."""
+    if shutil.which("nix-instantiate") is None:
+        return []
+    bad = []
+    for rel in changed:
+        if rel.endswith(".nix") and (root / rel).is_file():
+            proc = process.run(["nix-instantiate", "--parse", str(root / rel)], check=False)
+            if proc.returncode != 0:
+                first = next((line for line in proc.stderr.splitlines() if line.strip()), "")
+                bad.append(f"{rel}: {first.strip()}")
+    return bad
 
 
 def update_repo_part(root: Path, repo: RepoSpec) -> list[str]:
@@ -196,6 +255,10 @@ def _dry_run(root: Path, hosts: list[str] | None, *, sets: list[str] | None,
             result = update_repo(clone / rel, hosts, sets=sets, on=on)
         except UpdateConflict as err:
             result = UpdateResult(conflicts=err.files)
+        except InputError as err:
+            # Name the user's repository, not the scratch clone.
+            raise InputError(problems=[type(p)(p.field.replace(str(clone / rel), str(root)),
+                                              p.problem, p.fix) for p in err.problems]) from None
         _git(clone, "add", "-A")
         result.diff = _git(clone, "diff", "--cached")
         result.changed = _git(clone, "diff", "--cached", "--name-only").split()

@@ -18,11 +18,13 @@ class WriteResult:
     skipped: list[str] = field(default_factory=list)
     git_added: bool = False
     in_git: bool = False
+    stage_error: str = ""
 
 
 def _safe_target(out: Path, rel: str) -> Path:
-    target = (out / rel).resolve()
-    if out.resolve() not in target.parents:
+    # Lexical: a symlink the user made inside --out is theirs to follow.
+    target = Path(os.path.normpath(out.absolute() / rel))
+    if Path(os.path.normpath(out.absolute())) not in target.parents:
         raise InputError("--out", f"{rel} would land outside {out}", "report this as a bug")
     return target
 
@@ -41,7 +43,8 @@ def write_files(out: Path, files: dict[str, str], *, force: bool,
     existing = [rel for rel in files if (out / rel).exists() and rel not in overwrite]
     if existing and not force:
         shown = ", ".join(existing[:4]) + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")
-        raise FileExistsConflict("--out", f"{shown} already exist in {out}",
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise FileExistsConflict("--out", f"{shown} already {verb} in {out}",
                                  "pass --force to overwrite them, or choose another --out")
     result = WriteResult()
     todo = dict(files)
@@ -108,5 +111,10 @@ def git_add(out: Path, paths: list[str], result: WriteResult) -> None:
         return
     result.in_git = True
     if paths:
-        process.run(["git", "add", "--", *paths], check=True, cwd=out)
-        result.git_added = True
+        staged = process.run(["git", "add", "--", *paths], check=False, cwd=out)
+        if staged.returncode == 0:
+            result.git_added = True
+        else:
+            # The files are written; staging is a convenience (an ignored
+            # directory, for one, cannot be staged).
+            result.stage_error = (staged.stderr.strip().splitlines() or ["git add failed"])[0]

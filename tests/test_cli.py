@@ -115,6 +115,23 @@ def test_existing_files_are_never_overwritten_without_force(tmp_path: Path, caps
     assert home.read_text() == "# alice's own\n"
 
 
+def test_force_never_replaces_the_machines_hardware_configuration(tmp_path: Path) -> None:
+    args = ["--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path)]
+    assert new_host(*args) == 0
+    hardware = tmp_path / "hosts/atlas/hardware-configuration.nix"
+    hardware.write_text("# generated on the machine\n{ }\n")
+    assert new_host(*args, "--force", "--set", "timezone=Asia/Tokyo") == 0
+    assert hardware.read_text() == "# generated on the machine\n{ }\n"
+
+
+def test_generating_into_an_ignored_directory_still_succeeds(tmp_path: Path, capsys: Capture) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("/out/\n")
+    assert new_host("--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "out")) == 0
+    assert "not staged" in capsys.readouterr().err
+    assert (tmp_path / "out/hosts/atlas/configuration.nix").is_file()
+
+
 def test_a_failure_halfway_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: Capture) -> None:
     calls = {"n": 0}

@@ -95,3 +95,18 @@ def test_an_edited_flake_needs_a_clean_tree_to_merge(fleet: Path, capsys: Captur
 def test_a_mac_cannot_join_a_nixos_repository(fleet: Path, capsys: Capture) -> None:
     assert add(fleet, "mac", "lane=darwin", "system=aarch64-darwin") == 2
     assert "macOS and NixOS hosts cannot share one flake" in capsys.readouterr().err
+
+
+def test_adding_from_inside_the_repository_adds_to_the_repository(fleet: Path) -> None:
+    assert main(["new", "host", "gamma", "--non-interactive", "--out", str(fleet / "hosts/alpha"),
+                 "--answers", str(EXAMPLES / "minimal.yaml")]) == 0
+    assert (fleet / "hosts/gamma/configuration.nix").is_file()
+    assert not (fleet / "hosts/alpha/flake.nix").exists()
+
+
+def test_a_channels_host_cannot_join_a_flake_repository(fleet: Path, capsys: Capture) -> None:
+    readme = (fleet / "README.md").read_bytes()
+    assert main(["new", "host", "old", "--non-interactive", "--out", str(fleet), "--force",
+                 "--answers", str(EXAMPLES / "channels.yaml")]) == 2
+    assert "lane nixos-channels is a whole /etc/nixos of its own" in capsys.readouterr().err
+    assert (fleet / "README.md").read_bytes() == readme

@@ -176,3 +176,33 @@ def test_plain_copier_update_works_too(repo: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     config = (repo / "hosts/alpha/configuration.nix").read_text()
     assert "# an IANA name, see timedatectl" in config and "    pkgs.htop\n" in config
+
+
+def test_a_conflict_in_one_host_stops_before_the_next_and_says_which_remain(
+        repo: Path, capsys: Capture) -> None:
+    config = repo / "hosts/alpha/configuration.nix"
+    config.write_text(config.read_text().replace('time.timeZone = "UTC";', 'time.timeZone = "Europe/Oslo";'))
+    _git(repo, "commit", "-qam", "move to Oslo")
+    assert main(["update", "--repo", str(repo)]) == 1
+    err = capsys.readouterr().err
+    assert "hosts/alpha/configuration.nix" in err
+    assert "nixbtw update beta" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("assignment", "field"), [("hostname=gamma", "hostname"),
+                                                    ("state_version=24.05", "state_version")])
+def test_answers_that_cannot_change_are_refused(repo: Path, capsys: Capture, assignment: str,
+                                                field: str) -> None:
+    assert main(["update", "alpha", "--repo", str(repo), "--set", assignment]) == 2
+    assert f"error: {field}:" in capsys.readouterr().err
+    assert _git(repo, "status", "--porcelain") == ""
+
+
+def test_a_merge_that_breaks_nix_is_reported(repo: Path, capsys: Capture) -> None:
+    config = repo / "hosts/alpha/configuration.nix"
+    config.write_text(config.read_text().replace("  nix.optimise.automatic = true;\n",
+                                                 "  nix.optimise.automatic = true;\n  services.openssh.enable = false;\n"))
+    _git(repo, "commit", "-qam", "no sshd")
+    assert main(["update", "alpha", "--repo", str(repo), "--set", "services.openssh=true"]) == 1
+    assert "does not parse" in capsys.readouterr().err

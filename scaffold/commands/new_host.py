@@ -57,23 +57,52 @@ def _report(result: object, save_to: Path | None) -> None:
     from scaffold.api import NewHost
 
     assert isinstance(result, NewHost)
-    spec = result.rendered.plan.spec
+    plan = result.rendered.plan
+    spec = plan.spec
     err = sys.stderr
     print(f"nixbtw: {spec.hostname} ({spec.lane}, NixOS {spec.release}) written to {result.out}", file=err)
     for rel in result.written.written:
         print(f"  + {rel}", file=err)
     for rel in result.written.skipped:
         print(f"  = {rel} (exists, kept)", file=err)
+    for rel in result.repo_updated:
+        print(f"  ~ {rel} (merged)", file=err)
     if save_to is not None:
         print(f"  answers saved to {save_to}", file=err)
     if result.written.git_added:
         print("  staged with git add: a flake only sees files git tracks", file=err)
-    elif not result.written.in_git:
+    elif result.written.stage_error:
+        print(f"  not staged ({result.written.stage_error}); `git add` the files yourself", file=err)
+    elif not result.written.in_git and spec.lane != "nixos-channels":
         print("  not a git repository yet: run `git init && git add -A` "
               "(a flake only sees files git tracks)", file=err)
-    host_dir = result.rendered.plan.host_dir
+    readme = plan.path("README.md")
+    print(f"next: follow {readme}; in short:", file=err)
+    for step in next_steps(result):
+        print(f"  {step}", file=err)
+
+
+def next_steps(result: object) -> list[str]:
+    from scaffold.api import NewHost
+
+    assert isinstance(result, NewHost)
+    plan = result.rendered.plan
+    spec, host = plan.spec, plan.spec.hostname
+    if spec.lane == "darwin":
+        return [f"sudo nix run nix-darwin/{plan.release.nix_darwin}#darwin-rebuild -- switch --flake .#{host}"]
+    if spec.lane == "home-manager":
+        return [f"nix build '.#homeConfigurations.\"{plan.home_configuration_name(u)}\".activationPackage' "
+                "&& ./result/activate" for u in plan.home_users()]
+    if spec.lane == "nixos-wsl":
+        return [f"inside NixOS-WSL: sudo nixos-rebuild boot --flake .#{host}, then restart WSL"]
+    if spec.lane == "nixos-channels":
+        return ["copy the files to /etc/nixos, add the channels the README lists",
+                "sudo nixos-generate-config && sudo nixos-rebuild switch"]
     no_fs = "--no-filesystems " if spec.disk.layout != "none" else ""
-    print("next (README.md has the details):", file=err)
-    print(f"  1. on the machine: nixos-generate-config {no_fs}--show-hardware-config "
-          f"> {host_dir}/hardware-configuration.nix", file=err)
-    print(f"  2. sudo nixos-rebuild switch --flake .#{spec.hostname}", file=err)
+    hw = plan.path("hardware-configuration.nix")
+    steps = []
+    if spec.disk.layout != "none":
+        steps.append(f"install with nixos-anywhere: nixbtw bootstrap {host} --target root@<address>")
+    steps += [f"or on the machine: nixos-generate-config {no_fs}--show-hardware-config > {hw}",
+              f"sudo nixos-rebuild switch --flake .#{host}"]
+    return steps

@@ -16,6 +16,7 @@ def run(args: argparse.Namespace) -> int:
     result = update(root, args.hosts or None, on=today(), sets=args.sets, dry_run=args.dry_run)
     if args.json:
         print(json.dumps({"changed": result.changed, "conflicts": result.conflicts,
+                          "invalid": result.invalid,
                           "dry_run": args.dry_run, "diff": result.diff}, indent=2))
     elif args.dry_run:
         sys.stdout.write(result.diff)
@@ -28,6 +29,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"nixbtw: dry run, nothing written; {len(result.changed)} file(s) would change",
               file=err)
         return 0
+    if result.invalid:
+        print("nixbtw: the merge left Nix that does not parse; fix these, or `git reset --hard HEAD`:",
+              file=err)
+        for line in result.invalid:
+            print(f"  ! {line}", file=err)
+        return 1
     if not result.changed:
         print("nixbtw: already up to date", file=err)
     else:
