@@ -201,8 +201,8 @@ def test_answers_that_cannot_change_are_refused(repo: Path, capsys: Capture, ass
 
 def test_a_merge_that_breaks_nix_is_reported(repo: Path, capsys: Capture) -> None:
     config = repo / "hosts/alpha/configuration.nix"
-    config.write_text(config.read_text().replace("  nix.optimise.automatic = true;\n",
-                                                 "  nix.optimise.automatic = true;\n  services.openssh.enable = false;\n"))
+    line = "  nix.optimise.automatic = true;\n"
+    config.write_text(config.read_text().replace(line, line + "  services.openssh.enable = false;\n"))
     _git(repo, "commit", "-qam", "no sshd")
     assert main(["update", "alpha", "--repo", str(repo), "--set", "services.openssh=true"]) == 1
     assert "does not parse" in capsys.readouterr().err
