@@ -31,6 +31,24 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+class DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKey(str(key), key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_file(path: str) -> Answers:
     """Read a YAML or JSON answers file ('-' reads standard input)."""
     field = "--answers"
@@ -42,7 +60,10 @@ def load_file(path: str) -> Answers:
     except UnicodeDecodeError:
         raise InputError(field, f"{path} is not UTF-8 text", "save it as UTF-8") from None
     try:
-        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+        data = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_StrictLoader)
+    except DuplicateKey as err:
+        raise InputError(field, f"{path} gives {err.key!r} twice (line {err.line})",
+                         "keep one: a second value would silently replace the first") from None
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         where = getattr(err, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
@@ -69,8 +90,15 @@ def apply_set(answers: Answers, assignment: str) -> Answers:
                          "write e.g. --set disk.layout=btrfs or --set users.0.name=alice")
     path, raw = match.group(1).split("."), match.group(2)
     try:
-        # Multi-line values stay verbatim: YAML would fold the line breaks.
-        value = yaml.safe_load(raw) if raw and "\n" not in raw else raw
+        # Text answers stay verbatim: YAML would read `on` as true, `a: b` as a
+        # mapping and fold line breaks.
+        text = _is_text_field(path)
+        if text and raw in ("", "null", "~") and _is_optional(path):
+            value = None
+        elif text or "\n" in raw:
+            value = raw
+        else:
+            value = yaml.safe_load(raw) if raw else ""
     except yaml.YAMLError:
         value = raw
     if isinstance(value, (dt.date, dt.datetime)):
@@ -80,6 +108,51 @@ def apply_set(answers: Answers, assignment: str) -> Answers:
         value = raw
     set_path(answers, path, value, what=assignment)
     return answers
+
+
+def _is_optional(path: list[str]) -> bool:
+    model: Any = HostSpec
+    names = [p for p in path if not p.isdigit()]
+    for name in names[:-1]:
+        ann = getattr(model, "model_fields", {}).get(name)
+        if ann is None:
+            return False
+        model = ann.annotation
+        import typing
+
+        if typing.get_origin(model) is list:
+            model = typing.get_args(model)[0]
+    field = getattr(model, "model_fields", {}).get(names[-1]) if names else None
+    return field is not None and not field.is_required() and field.default is None
+
+
+def _is_text_field(path: list[str]) -> bool:
+    """Does the answer at `path` (list indexes ignored) hold a string or a list of strings' item?"""
+    import typing
+
+    from pydantic import BaseModel
+
+    model: Any = HostSpec
+    names = [p for p in path if not p.isdigit()]
+    for i, name in enumerate(names):
+        fields = getattr(model, "model_fields", {})
+        if name not in fields:
+            return False
+        ann = fields[name].annotation
+        last = i == len(names) - 1
+        if typing.get_origin(ann) is list:
+            # A whole list is YAML ([a, b]); one item of a list of strings is text.
+            inner = typing.get_args(ann)[0]
+            if last:
+                return path[-1].isdigit() and inner is str
+            ann = inner
+        args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
+        if last:
+            return all(a is str or typing.get_origin(a) is typing.Literal for a in args)
+        model = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return False
+    return False
 
 
 def set_path(answers: Answers, path: list[str], value: Any, *, what: str = "") -> None:
@@ -92,10 +165,22 @@ def set_path(answers: Answers, path: list[str], value: Any, *, what: str = "") -
     _assign(node, path[-1], value, what)
 
 
+def _index(node: list[Any], key: str, assignment: str) -> int:
+    """A list index that exists, or the next one (appending): never a gap."""
+    if not key.isdigit():
+        raise InputError("--set", f"{assignment!r}: {key!r} is not a list index",
+                         "index lists with numbers, e.g. users.0.name")
+    idx = int(key)
+    if idx > len(node):
+        raise InputError("--set", f"{assignment!r}: there is no item {idx} (the list has {len(node)})",
+                         f"use an index from 0 to {len(node)}; {len(node)} adds an item")
+    return idx
+
+
 def _child(node: Any, key: str, empty: Any, assignment: str) -> Any:
     if isinstance(node, list):
-        idx = int(key)
-        while len(node) <= idx:
+        idx = _index(node, key, assignment)
+        if idx == len(node):
             node.append(type(empty)())
         return node[idx]
     if not isinstance(node, dict):
@@ -110,12 +195,11 @@ def _child(node: Any, key: str, empty: Any, assignment: str) -> Any:
 
 def _assign(node: Any, key: str, value: Any, assignment: str) -> None:
     if isinstance(node, list):
-        idx = int(key) if key.isdigit() else -1
-        if idx < 0:
-            raise InputError("--set", f"{assignment!r} needs a list index", "check the key path")
-        while len(node) <= idx:
-            node.append(None)
-        node[idx] = value
+        idx = _index(node, key, assignment)
+        if idx == len(node):
+            node.append(value)
+        else:
+            node[idx] = value
     else:
         node[key] = value
 

@@ -21,6 +21,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {message}; see {self.prog} --help\n")
 
 
+class _Once(argparse.Action):
+    """An option that may be given only once: a second one would silently win."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} given twice")
+        setattr(namespace, self.dest, values)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nixbtw", description="Scaffold Nix configurations that are right from "
                 "the first commit and stay right.")
@@ -37,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: nixbtw new host atlas --answers examples/laptop.yaml --out ~/nixos",
     )
     host.add_argument("hostname", nargs="?", help="the host's name (same as --set hostname=...)")
-    host.add_argument("--answers", metavar="FILE", help="answers file, YAML or JSON ('-' = stdin)")
+    host.add_argument("--answers", metavar="FILE", action=_Once,
+                      help="answers file, YAML or JSON ('-' = stdin)")
     host.add_argument("--set", dest="sets", metavar="KEY=VALUE", action="append", default=[],
                       help="one answer, e.g. --set disk.layout=btrfs (repeatable)")
     host.add_argument("--out", metavar="DIR", default=".", help="where to write (default: .)")

@@ -214,3 +214,35 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (["users.99999999.name=b"], "there is no item 99999999 (the list has 1)"),
+        (["users.x.name=b"], "'x' is not a list index"),
+    ],
+)
+def test_set_refuses_list_indexes_that_do_not_exist(tmp_path: Path, capsys: Capture, sets: list[str],
+                                                     message: str) -> None:
+    args = ["h", "--out", str(tmp_path / "o"), "--set", "users.0.name=alice", "--set", "users.0.admin=true"]
+    for s in sets:
+        args += ["--set", s]
+    assert new_host(*args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_set_keeps_text_answers_as_typed(tmp_path: Path) -> None:
+    assert new_host("on", "--out", str(tmp_path), "--set", "users.0.name=alice",
+                    "--set", "users.0.admin=true", "--set", "users.0.description=Bob: the builder") == 0
+    config = (tmp_path / "hosts/on/configuration.nix").read_text()
+    assert 'networking.hostName = "on";' in config
+    assert 'description = "Bob: the builder";' in config
+
+
+def test_a_key_given_twice_in_an_answers_file_is_refused(tmp_path: Path, capsys: Capture) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("hostname: a\nhostname: b\nusers: [{name: x, admin: true}]\n")
+    assert new_host("--answers", str(answers), "--out", str(tmp_path / "o")) == 2
+    assert "gives 'hostname' twice (line 2)" in capsys.readouterr().err

@@ -15,11 +15,15 @@ from scaffold.errors import FileExistsConflict, UsageError
 
 
 def collect(args: argparse.Namespace) -> Answers:
+    """Answers file, then the HOSTNAME argument, then --set: later ones override earlier ones."""
     answers: Answers = load_file(args.answers) if args.answers else {}
-    for assignment in args.sets:
-        apply_set(answers, assignment)
     if args.hostname is not None:
         answers["hostname"] = args.hostname
+    for assignment in args.sets:
+        apply_set(answers, assignment)
+    if args.hostname is not None and answers.get("hostname") != args.hostname:
+        raise UsageError("HOSTNAME", f"{args.hostname!r} as the argument but "
+                         f"{answers.get('hostname')!r} with --set", "give the host name once")
     return answers
 
 
