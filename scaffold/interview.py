@@ -169,9 +169,11 @@ class Interview:
         self.select("nix", "Nix implementation:", nix_options, "nix")
         newest = releases.newest_stable(self.on).version
         self.select("release", "Release:", releases.known_versions(), newest)
-        zone = _local_timezone()
-        self.autocomplete("timezone", "Time zone:", sorted(timezones()), zone)
-        self.text("locale", "Default locale:", default="en_US.UTF-8")
+        if lane != "home-manager":
+            zone = _local_timezone()
+            self.autocomplete("timezone", "Time zone:", sorted(timezones()), zone)
+        if lane not in ("home-manager", "darwin"):
+            self.text("locale", "Default locale:", default="en_US.UTF-8")
         if lane in ("nixos-flake", "nixos-channels", "nixos-wsl"):
             self.nixos(lane)
         if lane in ("nixos-flake", "darwin", "nixos-wsl"):
@@ -269,9 +271,11 @@ class Interview:
             self.text(f"{prefix}.name", f"User {index + 1} login name:",
                       default=existing.get("name", ""))
             self.confirm(f"{prefix}.admin", "Admin (wheel, sudo)?", index == 0)
-            self.select_user(prefix, "shell", "Login shell:", ["bash", "zsh", "fish"], "bash")
-            self.text(f"{prefix}.description", "Full name (optional):")
-            self.key_list(f"{prefix}.ssh_keys", "SSH public key for login (empty to finish):")
+            if lane not in ("home-manager", "darwin"):
+                self.select_user(prefix, "shell", "Login shell:", ["bash", "zsh", "fish"], "bash")
+            if lane not in ("home-manager", "darwin"):
+                self.text(f"{prefix}.description", "Full name (optional):")
+                self.key_list(f"{prefix}.ssh_keys", "SSH public key for login (empty to finish):")
             if secrets and lane != "darwin":
                 self.select_user(prefix, "password", "Password:", ["none", "secret"], "secret")
             index += 1

@@ -98,9 +98,12 @@ def newest_stable(today: dt.date) -> Release:
 def release_warnings(release: Release, today: dt.date) -> list[str]:
     warnings: list[str] = []
     if release.is_end_of_life(today):
+        newest = newest_stable(today)
+        advice = (f"target {newest.version} instead" if newest.version != release.version
+                  else "this nixbtw knows no newer verified release: upgrade nixbtw")
         warnings.append(
             f"NixOS {release.version} reached end of life on {release.end_of_support}: "
-            f"it gets no security fixes; target {newest_stable(today).version} instead."
+            f"it gets no security fixes; {advice}."
         )
     if not release.verified and not release.is_unstable:
         warnings.append(

@@ -89,7 +89,7 @@ def input_names(spec: HostSpec) -> list[str]:
         names.append("nixos-hardware")
     if spec.secrets.tool != "none":
         names.append(spec.secrets.tool)
-    if spec.nix == "determinate":
+    if spec.nix == "determinate" and spec.lane != "home-manager":
         names.append("determinate")
     return names
 

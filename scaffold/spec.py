@@ -240,7 +240,7 @@ class User(_Model):
     def _name(cls, v: str) -> str:
         if not _USERNAME.fullmatch(v):
             raise _problem(f"{_clip(v)!r} is not a valid user name",
-                           "use lowercase letters, digits, - and _, starting with a letter")
+                           "use at most 32 lowercase letters, digits, - and _, starting with a letter")
         if v in _RESERVED_USERS or v.startswith(("nixbld", "systemd-")):
             raise _problem(f"{v!r} is a system account",
                            "pick a personal name; admins get sudo through admin: true")
@@ -541,6 +541,21 @@ class HostSpec(_Model):
                 if asked:
                     add(field, "NixOS-WSL boots from Windows and has no " + field,
                         "remove it, or use lane nixos-flake")
+        if lane in ("darwin", "home-manager"):
+            # Answers these lanes would silently drop are refused instead.
+            unused = {"locale": self.locale != "en_US.UTF-8",
+                      "services.openssh": self.services.openssh}
+            if lane == "home-manager":
+                unused["timezone"] = self.timezone != "UTC"
+            for i, u in enumerate(self.users):
+                unused[f"users.{i}.shell"] = u.shell != "bash"
+                unused[f"users.{i}.ssh_keys"] = bool(u.ssh_keys)
+                unused[f"users.{i}.description"] = bool(u.description)
+            for field, asked in unused.items():
+                if asked:
+                    owner = "macOS" if lane == "darwin" else "the distribution"
+                    add(field, f"lane {lane} leaves it to {owner}; nixbtw would not use it",
+                        "remove it (or set it in home/<user>.nix yourself)")
         if lane != "darwin" and self.darwin != Darwin():
             add("darwin", f"macOS settings do not apply to lane {lane}", "remove the darwin section")
 

@@ -12,7 +12,7 @@ from importlib import resources
 from scaffold import releases
 from scaffold.check.context import NixFile, Repo, string_value
 from scaffold.check.model import REGISTRY, Finding, rule
-from scaffold.check.rules_text import channel_commands
+from scaffold.check.rules_text import channel_commands, gc_scripts
 
 PRIVATE_KEY = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|keys\.txt|[^/]+\.(key|pem))$")
 SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)")
@@ -98,6 +98,7 @@ def password_in_repo(repo: Repo) -> Iterator[Finding]:
 
 @rule("NBT014", "gc-deletes-every-generation", "garbage collection without a retention window")
 def gc_settings(repo: Repo) -> Iterator[Finding]:
+    yield from gc_scripts(repo)
     by_dir: dict[str, list[NixFile]] = {}
     for f in repo.nix_files:
         by_dir.setdefault(f.rel.rsplit("/", 1)[0] if "/" in f.rel else "", []).append(f)

@@ -74,8 +74,8 @@ def unfree_env(repo: Repo) -> Iterator[Finding]:
                            "permittedInsecurePackages")
 
 
-@rule("NBT014", "gc-deletes-every-generation", "garbage collection without a retention window")
 def gc_scripts(repo: Repo) -> Iterator[Finding]:
+    """NBT014 in scripts and docs; rules_nix registers the rule and adds nix.gc settings."""
     for rel, text in repo.text_files(scripts=True, docs=True):
         for number, line in command_lines(rel, text):
             match = GC_ALL.search(line)

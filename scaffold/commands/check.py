@@ -32,6 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from scaffold.check import RULES, check
     from scaffold.check.formats import as_json, as_sarif, as_text
 
+    if args.max_lock_age < 0:
+        from scaffold.errors import UsageError
+
+        raise UsageError("--max-lock-age", f"{args.max_lock_age} is negative", "give a number of days, e.g. 90")
     if args.list_rules:
         for rule in sorted(RULES.values(), key=lambda r: r.id):
             print(f"{rule.id}  {rule.name:<28} {rule.severity:<8} {rule.summary}")
