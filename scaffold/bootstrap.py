@@ -197,8 +197,7 @@ def _rekey(spec: HostSpec, repo: Path) -> Rekey | None:
         file = f"secrets/{spec.hostname}.yaml"
         return Rekey(("sops", "updatekeys", "-y", file), repo, (repo / file).is_file())
     if spec.secrets.tool == "agenix":
-        agenix = ("agenix", "-r") if shutil.which("agenix") else (*AGENIX_RUN, "-r")
-        return Rekey(agenix, repo / "secrets", any((repo / "secrets").glob("*.age")))
+        return Rekey(("agenix", "-r"), repo / "secrets", any((repo / "secrets").glob("*.age")))
     return None
 
 
@@ -240,6 +239,8 @@ def wire_secrets(spec: HostSpec, repo: Path, key: HostKey, say: Callable[[str], 
     if not rekey.needed:
         return [rel]
     if shutil.which(rekey.argv[0]) is None:
+        if rekey.argv[0] == "agenix":
+            command = shlex.join([*AGENIX_RUN, *rekey.argv[1:]])
         say(f"warning: {rekey.argv[0]} is not installed, so the secrets are not re-encrypted for "
             f"{host}, and it cannot decrypt them until you run this in {repo}, commit and deploy "
             f"again:\n  {where}{command}")
@@ -296,6 +297,9 @@ def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str 
         say(f"warning: {warning}")
     facter = uses_facter(hosts[host])
     key_file = disk_key_file(spec, disk_key, must_exist=not print_only)
+    if print_only and key_file is not None and not key_file.is_file():
+        # --print may run before the pipeline writes the key; say so rather than refuse.
+        say(f"warning: {key_file} does not exist yet: nixos-anywhere reads it when the command runs")
     # Planned with the keys where the host's README puts them: refuses what can be refused
     # before a key exists or a file changes, and is the command --print shows.
     preview = plan_install(spec, repo=repo, target=target, keys_dir=Path(f"/tmp/{host}-keys"),
