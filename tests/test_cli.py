@@ -128,7 +128,7 @@ def test_generating_into_an_ignored_directory_still_succeeds(tmp_path: Path, cap
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("/out/\n")
     assert new_host("--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "out")) == 0
-    assert "not staged" in capsys.readouterr().err
+    assert "make it a repository of its own" in capsys.readouterr().err
     assert (tmp_path / "out/hosts/atlas/configuration.nix").is_file()
 
 

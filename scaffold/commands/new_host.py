@@ -75,6 +75,9 @@ def _report(result: object, save_to: Path | None) -> None:
         print(f"  answers saved to {save_to}", file=err)
     if result.written.git_added:
         print("  staged with git add: a flake only sees files git tracks", file=err)
+    elif "ignored" in result.written.stage_error:
+        print(f"  not staged: {result.out} is ignored by the git repository around it; make it a "
+              f"repository of its own: cd {result.out} && git init && git add -A", file=err)
     elif result.written.stage_error:
         print(f"  not staged ({result.written.stage_error}); `git add` the files yourself", file=err)
     elif not result.written.in_git and spec.lane != "nixos-channels":
