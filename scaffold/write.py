@@ -40,6 +40,9 @@ def write_files(out: Path, files: dict[str, str], *, force: bool,
     overwrite = overwrite or set()
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a directory", "pick a directory")
+    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise InputError("--out", f"{nearest} is not writable", "choose a directory you can write to")
     existing = [rel for rel in files if (out / rel).exists() and rel not in overwrite]
     if existing and not force:
         shown = ", ".join(existing[:4]) + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")

@@ -246,3 +246,11 @@ def test_a_key_given_twice_in_an_answers_file_is_refused(tmp_path: Path, capsys:
     answers.write_text("hostname: a\nhostname: b\nusers: [{name: x, admin: true}]\n")
     assert new_host("--answers", str(answers), "--out", str(tmp_path / "o")) == 2
     assert "gives 'hostname' twice (line 2)" in capsys.readouterr().err
+
+
+def test_an_unwritable_out_is_bad_input(tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root can write anywhere, so ask the question the way write_files asks it.
+    monkeypatch.setattr("scaffold.write.os.access", lambda path, mode: False)
+    assert new_host("--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "o")) == 2
+    assert "is not writable; choose a directory you can write to" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
