@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     host.add_argument("--save-answers", metavar="FILE",
                       help="also write the collected answers here, to replay in a pipeline")
     host.add_argument("--force", action="store_true", help="overwrite existing files")
+    host.add_argument("--facter", metavar="REPORT",
+                      help="a nixos-facter report of the machine: prefills platform, CPU, GPUs, "
+                      "and the disk (offering only disks the report saw)")
     host.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
     upd = sub.add_parser(

@@ -120,6 +120,8 @@ class Interview:
         self.given = given
         self.answers: Answers = copy.deepcopy(given)
         self.on = on
+        # Disks a nixos-facter report saw: when known, the only ones offered.
+        self.disks: list[str] = []
 
     def was_given(self, path: str) -> bool:
         return get(self.given, path, _MISSING) is not _MISSING
@@ -216,7 +218,11 @@ class Interview:
         if lane == "nixos-flake":
             layout = self.select("disk.layout", "Disk layout (disko):", choices("disk.layout"), "none")
             if layout != "none":
-                self.text("disk.device", "Disk to format:", default="/dev/disk/by-id/")
+                if self.disks:
+                    self.select("disk.device", "Disk to format (seen by nixos-facter):", self.disks,
+                                self.disks[0])
+                else:
+                    self.text("disk.device", "Disk to format:", default="/dev/disk/by-id/")
                 self.confirm("disk.encrypt", "Encrypt the disk?", True)
                 self.text("disk.swap_size", "Swap size (empty for none):", convert=_optional)
                 if layout in ("btrfs", "zfs"):
@@ -330,9 +336,10 @@ def summary(spec: HostSpec) -> str:
     return yaml.safe_dump(to_answers(spec), sort_keys=False).rstrip()
 
 
-def interview(given: Answers, *, on: dt.date, out: Path) -> HostSpec:
+def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None = None) -> HostSpec:
     """Ask until the answers validate, show them, and confirm before writing."""
     session = Interview(given, on=on)
+    session.disks = list(disks or [])
     while True:
         answers = session.run()
         try:

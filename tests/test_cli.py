@@ -254,3 +254,27 @@ def test_an_unwritable_out_is_bad_input(tmp_path: Path, capsys: Capture, monkeyp
     assert new_host("--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "o")) == 2
     assert "is not writable; choose a directory you can write to" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+FACTER = Path(__file__).parent / "fixtures" / "facter-framework-13-amd.json"
+NVME = "/dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S73WNJ0W612345X"
+
+
+def test_a_facter_report_prefills_the_hardware(tmp_path: Path) -> None:
+    assert new_host("fw", "--facter", str(FACTER), "--out", str(tmp_path), "--set", "users.0.name=a",
+                    "--set", "users.0.admin=true", "--set", "disk.layout=btrfs",
+                    "--set", f"disk.device={NVME}") == 0
+    answers = yaml.safe_load((tmp_path / "hosts/fw/.copier-answers.yml").read_text())
+    assert answers["hardware"]["cpu"] == "amd"
+    assert answers["hardware"]["gpu"] == ["amd"]
+    assert answers["disk"]["device"] == NVME
+
+
+def test_a_facter_report_offers_only_the_disks_it_saw(tmp_path: Path, capsys: Capture) -> None:
+    base = ["fw", "--facter", str(FACTER), "--out", str(tmp_path / "o"), "--set", "users.0.name=a",
+            "--set", "users.0.admin=true", "--set", "disk.layout=btrfs"]
+    assert new_host(*base, "--set", "disk.device=/dev/disk/by-id/nvme-other") == 2
+    assert "is not a disk the report saw; use one of " + NVME in capsys.readouterr().err
+    assert new_host(*base) == 2
+    assert "the report saw 2 disks" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -140,3 +140,18 @@ def test_declining_the_summary_aborts() -> None:
              "secrets": {"tool": "none"}}
     with keys("n", ENTER), pytest.raises(Aborted):
         interview(given, on=TODAY, out=Path("o"))
+
+
+def test_a_facter_report_turns_the_disk_question_into_a_choice() -> None:
+    given = {"hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
+             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
+             "boot": {"loader": "systemd-boot"}, "hardware": {"profile": None, "cpu": "amd",
+                                                               "gpu": [], "kernel": "default"},
+             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
+             "packages": {"system": ["git"], "unfree": [], "insecure": []},
+             "services": {"openssh": False, "networkmanager": True}, "secrets": {"tool": "none"},
+             "disk": {"layout": "ext4", "encrypt": False, "swap_size": None}}
+    disks = ["/dev/disk/by-id/nvme-A", "/dev/disk/by-id/ata-B"]
+    with keys(DOWN, ENTER, ENTER):        # the second disk, then write it
+        spec = interview(given, on=TODAY, out=Path("out"), disks=disks)
+    assert spec.disk.device == "/dev/disk/by-id/ata-B"

@@ -11,7 +11,7 @@ import yaml
 
 from scaffold.answers import Answers, apply_set, build_spec, load_file, to_answers, today
 from scaffold.api import new_host
-from scaffold.errors import FileExistsConflict, UsageError
+from scaffold.errors import FileExistsConflict, InputError, UsageError
 
 
 def collect(args: argparse.Namespace) -> Answers:
@@ -21,15 +21,44 @@ def collect(args: argparse.Namespace) -> Answers:
         answers["hostname"] = args.hostname
     for assignment in args.sets:
         apply_set(answers, assignment)
+    if args.facter:
+        prefill_from_facter(answers, Path(args.facter).expanduser(), ask=not args.non_interactive)
     if args.hostname is not None and answers.get("hostname") != args.hostname:
         raise UsageError("HOSTNAME", f"{args.hostname!r} as the argument but "
                          f"{answers.get('hostname')!r} with --set", "give the host name once")
     return answers
 
 
+def prefill_from_facter(answers: Answers, report: Path, *, ask: bool = False) -> None:
+    """Answers the machine itself gives: only where the user gave none."""
+    from scaffold.facter import read_facter
+
+    facts = read_facter(report)
+    if facts.system and "system" not in answers:
+        answers["system"] = facts.system
+    hardware = answers.setdefault("hardware", {})
+    if isinstance(hardware, dict):
+        hardware.setdefault("cpu", facts.cpu)
+        hardware.setdefault("gpu", list(facts.gpus))
+    disk = answers.get("disk")
+    seen = [d.by_id for d in facts.disks]
+    if isinstance(disk, dict) and disk.get("layout", "none") != "none":
+        device = disk.get("device")
+        if device is None and len(seen) == 1:
+            disk["device"] = seen[0]
+        elif device is None and seen and not ask:
+            raise InputError("disk.device", f"the report saw {len(seen)} disks: {', '.join(seen)}",
+                             "pick one with --set disk.device=...")
+        elif device is not None and device not in {n for d in facts.disks for n in d.names}:
+            raise InputError("disk.device", f"{device} is not a disk the report saw",
+                             f"use one of {', '.join(seen) or '(none)'}")
+    answers["_facter_disks"] = seen
+
+
 def run(args: argparse.Namespace) -> int:
     on = today()
     answers = collect(args)
+    facter_disks: list[str] = answers.pop("_facter_disks", None) or []
     out = Path(args.out).expanduser()
     save_to = Path(args.save_answers).expanduser() if args.save_answers else None
     if save_to is not None and save_to.exists() and not args.force:
@@ -43,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                              "nothing can be asked", "pass --non-interactive (with --answers or --set)")
         from scaffold.interview import interview
 
-        spec = interview(answers, on=on, out=out)
+        spec = interview(answers, on=on, out=out, disks=facter_disks)
     result = new_host(spec, out, on=on, force=args.force)
     if save_to is not None:
         save_to.parent.mkdir(parents=True, exist_ok=True)
