@@ -58,7 +58,8 @@ def copier_render(template: str, data: dict[str, Any]) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="nixbtw-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_copy(str(checkout(ref)), tmp, data={"nixbtw_template": template, **data},
-                 defaults=True, quiet=True, unsafe=True, answers_file=ANSWERS, overwrite=True)
+                 defaults=True, quiet=True, unsafe=True, answers_file=ANSWERS, overwrite=True,
+                 skip_tasks=True)
         files = {p.relative_to(tmp).as_posix(): p.read_text(encoding="utf-8")
                  for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
     # Rendered from a plain copy of the version, so record what copier records

@@ -56,6 +56,7 @@ class UpdateResult:
     conflicts: list[str] = field(default_factory=list)
     # Changed .nix files that nix-instantiate --parse rejects after the merge.
     invalid: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
 
 def read_answers(path: Path) -> dict[str, Any]:
@@ -120,17 +121,32 @@ def _copier_update(dst: Path, data: dict[str, Any]) -> None:
     from copier import run_update
 
     _src, ref = template_source()  # installs the history where the answers point
+    check_source(dst)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             run_update(str(dst), data=data, answers_file=ANSWERS, vcs_ref=ref, defaults=True,
-                       overwrite=True, unsafe=True, quiet=True, conflict="inline", skip_answered=True)
+                       overwrite=True, unsafe=True, quiet=True, conflict="inline", skip_answered=True,
+                       skip_tasks=True)
     except NixbtwError:
         raise
     except Exception as err:  # copier and git failures, in one line
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise UpdateFailed(f"update of {dst.name or dst}: {first}; nothing was committed: "
                            "`git reset --hard HEAD` returns to where you were") from None
+
+
+def check_source(dst: Path) -> None:
+    """Refuse answers that point copier at anything but nixbtw's own history.
+
+    The templates run with copier's trust (nixbtw's jinja extension), so a
+    committed answers file must never choose what gets rendered or run.
+    """
+    src, _ref = template_source()
+    recorded = read_answers(dst / ANSWERS).get("_src_path")
+    if recorded != src:
+        raise InputError(str(dst / ANSWERS), f"_src_path is {recorded!r}, not nixbtw's template "
+                         f"history ({src})", f"restore `_src_path: {src}` (git log -p shows the change)")
 
 
 def conflicted_files(root: Path) -> list[str]:
@@ -168,18 +184,25 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] |
         if name not in known:
             raise InputError("HOST", f"{name!r} is not a host in {root}",
                              f"use one of {', '.join(known) or '(none)'}")
-    if sets and len(chosen) != 1:
-        raise UsageError("--set", "answers can be changed for one host at a time",
-                         "name the host: nixbtw update HOST --set KEY=VALUE")
     specs = {name: host_spec(known[name], on=on, sets=sets if name in chosen else None)
              for name in known}
     for name in chosen:
         _refuse_unsafe_changes(known[name], specs[name], on=on)
+        if sets and specs[name].release != host_spec(known[name], on=on).release:
+            from scaffold import releases
+
+            for warning in releases.release_warnings(releases.get(specs[name].release or ""), on):
+                log.warning("warning: %s", warning)
+    for directory in [known[name] for name in chosen] + ([root] if is_repo(root) else []):
+        check_source(directory)
     # The repository first: copier checks that the part it updates is clean,
     # and the root part contains every host's folder.
     if is_repo(root):
         _copier_update(root, {"repo": repo_spec(specs.values()).model_dump(mode="json"),
                               "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]})
+        conflicts = conflicted_files(root)
+        if conflicts:
+            raise UpdateConflict(conflicts, chosen)
     for i, name in enumerate(chosen):
         _copier_update(known[name], {**answers_data(specs[name]), "nixbtw_template":
                                      read_answers(known[name] / ANSWERS)["nixbtw_template"]})
@@ -189,6 +212,11 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] |
         if conflicts:
             raise UpdateConflict(conflicts, chosen[i + 1:])
     result = UpdateResult(changed=_changed(root))
+    result.deleted = sorted(set(_git(root, "ls-files", "--deleted").split()))
+    created = _git(root, "ls-files", "--others", "--exclude-standard").split()
+    if created:
+        # Intent to add: the flake sees them, and `git commit -a` includes them.
+        _git(root, "add", "--intent-to-add", "--", *created)
     result.invalid = invalid_nix(root, result.changed)
     return result
 
@@ -201,6 +229,10 @@ def _refuse_unsafe_changes(directory: Path, spec: HostSpec, *, on: dt.date) -> N
                          "secrets and references keep the old name)",
                          f"create the new host with nixbtw new host {spec.hostname}, then remove "
                          f"hosts/{before.hostname}")
+    if spec.lane != before.lane:
+        raise InputError("lane", f"moving {before.hostname} from {before.lane} to {spec.lane} is not "
+                         "an update (its machine-owned files belong to the old lane)",
+                         f"create a new host with lane {spec.lane}")
     if spec.state_version != before.state_version:
         raise InputError("state_version", f"changing it from {before.state_version} does not "
                          "upgrade anything and can break stateful services",
@@ -260,6 +292,7 @@ def _dry_run(root: Path, hosts: list[str] | None, *, sets: list[str] | None,
             raise InputError(problems=[type(p)(p.field.replace(str(clone / rel), str(root)),
                                               p.problem, p.fix) for p in err.problems]) from None
         _git(clone, "add", "-A")
+        result.invalid = [line.replace(str(clone / rel), str(root)) for line in result.invalid]
         result.diff = _git(clone, "diff", "--cached")
         result.changed = _git(clone, "diff", "--cached", "--name-only").split()
         shutil.rmtree(clone, ignore_errors=True)

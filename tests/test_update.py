@@ -206,3 +206,47 @@ def test_a_merge_that_breaks_nix_is_reported(repo: Path, capsys: Capture) -> Non
     _git(repo, "commit", "-qam", "no sshd")
     assert main(["update", "alpha", "--repo", str(repo), "--set", "services.openssh=true"]) == 1
     assert "does not parse" in capsys.readouterr().err
+
+
+def test_an_answers_file_pointing_at_another_template_is_refused(repo: Path, tmp_path: Path,
+                                                                 capsys: Capture) -> None:
+    answers = repo / "hosts/alpha/.copier-answers.yml"
+    answers.write_text(answers.read_text().replace("_src_path: ~/.local/share/nixbtw/templates.bundle",
+                                                   f"_src_path: {tmp_path}/evil"))
+    _git(repo, "commit", "-qam", "tampered")
+    assert main(["update", "alpha", "--repo", str(repo)]) == 2
+    assert "_src_path is" in capsys.readouterr().err
+    assert _git(repo, "status", "--porcelain") == ""
+
+
+def test_a_conflict_in_flake_nix_is_reported_like_any_other(repo: Path, capsys: Capture,
+                                                            releases: dict[str, Path]) -> None:
+    flake = repo / "flake.nix"
+    flake.write_text(flake.read_text().replace('description = "Hosts scaffolded by nixbtw";',
+                                               'description = "my fleet";'))
+    _git(repo, "commit", "-qam", "my description")
+    tree_ = tmp = repo.parent / "v3"
+    tmp.mkdir()
+
+    def newer(tree: Path) -> None:
+        _new(tree)
+        for p in (tree / "flake/repo/flake.nix.jinja",):
+            p.write_text(p.read_text().replace('description = "Hosts scaffolded by nixbtw";',
+                                               'description = "Hosts (nixbtw)";'))
+    bundle = build_history(tree_, [("0.1.0", _old), ("0.2.0", newer)])
+    Machine(pytest.MonkeyPatch(), repo.parent / "new-home-3", "0.2.0", bundle)
+    assert main(["update", "--repo", str(repo)]) == 1
+    err = capsys.readouterr().err
+    assert "collide in flake.nix" in err and "nixbtw update alpha beta" in err
+    assert "Unexpected exit code" not in err
+
+
+def test_files_an_update_creates_are_added_with_intent_to_add(repo: Path) -> None:
+    assert main(["update", "alpha", "--repo", str(repo), "--set", "disk.layout=ext4",
+                 "--set", "disk.device=/dev/disk/by-id/nvme-X"]) == 0
+    assert " A hosts/alpha/disko.nix" in _git(repo, "status", "--porcelain")
+
+
+def test_a_lane_change_is_refused(repo: Path, capsys: Capture) -> None:
+    assert main(["update", "alpha", "--repo", str(repo), "--set", "lane=nixos-wsl"]) == 2
+    assert "error: lane: moving alpha from nixos-flake to nixos-wsl is not an update" in capsys.readouterr().err

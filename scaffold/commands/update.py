@@ -21,6 +21,12 @@ def run(args: argparse.Namespace) -> int:
     elif args.dry_run:
         sys.stdout.write(result.diff)
     err = sys.stderr
+    if result.invalid:
+        print("nixbtw: the merge " + ("would leave" if args.dry_run else "left") + " Nix that does not "
+              "parse; fix these" + ("" if args.dry_run else ", or `git reset --hard HEAD`") + ":", file=err)
+        for line in result.invalid:
+            print(f"  ! {line}", file=err)
+        return 1
     if args.dry_run:
         if result.conflicts:
             print(f"nixbtw: the update would collide with your edits in: {', '.join(result.conflicts)}",
@@ -29,17 +35,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"nixbtw: dry run, nothing written; {len(result.changed)} file(s) would change",
               file=err)
         return 0
-    if result.invalid:
-        print("nixbtw: the merge left Nix that does not parse; fix these, or `git reset --hard HEAD`:",
-              file=err)
-        for line in result.invalid:
-            print(f"  ! {line}", file=err)
-        return 1
     if not result.changed:
         print("nixbtw: already up to date", file=err)
     else:
-        print(f"nixbtw: updated {len(result.changed)} file(s); review with `git diff`, then commit:",
-              file=err)
+        print(f"nixbtw: updated {len(result.changed)} file(s); review with `git diff`, then commit "
+              "(new files are added with --intent-to-add, so `git commit -a` includes them):", file=err)
         for rel in result.changed:
-            print(f"  ~ {rel}", file=err)
+            mark = "-" if rel in result.deleted else "~"
+            print(f"  {mark} {rel}" + (" (deleted)" if mark == "-" else ""), file=err)
     return 0
