@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scaffold import nixlit
 from scaffold.errors import FileExistsConflict, InputError
 from scaffold.render import ANSWERS, Rendered, render_host, render_new, render_repo
 from scaffold.repo import RepoSpec, repo_spec
@@ -30,6 +32,7 @@ class NewHost:
     written: WriteResult
     out: Path
     repo_updated: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -74,9 +77,37 @@ def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
         force_paths = set()
     result = write_files(out, rendered.files, force=force, seeds=rendered.seeds,
                          overwrite=force_paths)
+    notes = _secret_rules(out, spec, result)
     if stage:
         git_add(out, result.written + repo_updated, result)
-    return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated)
+    return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated, notes=notes)
+
+
+def _secret_rules(out: Path, spec: HostSpec, result: WriteResult) -> list[str]:
+    """Rules for a host added to a repository whose secrets rules file is the user's.
+
+    .sops.yaml and secrets/secrets.nix are written once and then belong to the
+    user (host keys get filled in), so a later host's rule is added by editing.
+    """
+    from scaffold.recipients import add_sops_rule
+
+    if spec.secrets.tool == "sops-nix" and ".sops.yaml" not in result.written:
+        path = out / ".sops.yaml"
+        if path.is_file():
+            before = path.read_text(encoding="utf-8")
+            after = add_sops_rule(before, spec.hostname, spec.secrets.admin_keys)
+            if after != before:
+                path.write_text(after, encoding="utf-8")
+                result.written.append(".sops.yaml")
+    if spec.secrets.tool == "agenix" and "secrets/secrets.nix" not in result.written:
+        path = out / "secrets" / "secrets.nix"
+        if path.is_file() and not re.search(rf"^\s*{re.escape(spec.hostname)}\s*=", path.read_text(), re.M):
+            keys = " ".join(nixlit.string(k) for k in spec.secrets.admin_keys)
+            return [f"add {spec.hostname} to secrets/secrets.nix by hand: `admins.{nixlit.string(spec.hostname)} "
+                    f"= [ {keys} ];`, `{nixlit.attr(spec.hostname)} = [ ];` (its host key), and one "
+                    "`\"<file>.age\".publicKeys` line per secret (see hosts/"
+                    f"{spec.hostname}/README.md)"]
+    return []
 
 
 def enclosing_repo(path: Path) -> Path | None:

@@ -13,7 +13,7 @@ import yaml
 from scaffold import nixlit, nixparse
 from scaffold.errors import InputError
 
-__all__ = ["add_sops_recipient", "set_agenix_host_key"]
+__all__ = ["add_sops_recipient", "add_sops_rule", "set_agenix_host_key"]
 
 
 def _unrecognised(file: str, problem: str) -> InputError:
@@ -119,4 +119,54 @@ def set_agenix_host_key(text: str, host: str, public: str) -> str:
            + text[hit.end():])
     if nixparse.has_errors(nixparse.parse(out.encode())):
         raise _unrecognised(file, "would not parse as Nix after the edit")
+    return out
+
+
+def add_sops_rule(text: str, host: str, admin_keys: list[str]) -> str:
+    """.sops.yaml with a creation rule for secrets/<host>.yaml (for a host added later).
+
+    Used when the file already exists (it is the user's once written): the
+    host's admins get anchors if they have none, and the host a commented
+    placeholder like the first host's.
+    """
+    file = ".sops.yaml"
+    if re.search(rf"path_regex:\s*['\"]?\^secrets/{re.escape(host)}\\\.yaml\$", text):
+        return text
+    lines = text.splitlines(keepends=True)
+    keys, rules = _section(lines, "keys"), _section(lines, "creation_rules")
+    if keys is None or rules is None or keys[0] > rules[0]:
+        raise _unrecognised(file, "has no `keys:` list followed by `creation_rules:`")
+    items = [i for i in range(*keys) if re.match(r"\s*#?\s*- ", lines[i])]
+    if not items:
+        raise _unrecognised(file, "has no entries under `keys:`")
+    indent = _indent(lines[items[0]])
+    anchors = []
+    added: list[str] = []
+    for n, key in enumerate(admin_keys, 1):
+        found = next((m.group(1) for line in lines[keys[0]:keys[1]]
+                      if (m := re.match(rf"\s*- &(\S+)\s+{re.escape(key)}\s*$", line))), None)
+        if found is None:
+            found = f"admin_{host.replace('-', '_')}_{n}"
+            added.append(f"{indent}- &{found} {key}\n")
+        anchors.append(found)
+    placeholder = f"{indent}# - &host_{host.replace('-', '_')} age1...\n"
+    insert_at = items[-1] + 1
+    lines[insert_at:insert_at] = [*added, placeholder]
+    shift = len(added) + 1
+    end = rules[1] + shift
+    while end > rules[0] + shift and not lines[end - 1].strip():
+        end -= 1
+    rule = [f"  - path_regex: ^secrets/{host}\\.yaml$\n", "    key_groups:\n", "      - age:\n",
+            *[f"          - *{a}\n" for a in anchors],
+            f"          # - *host_{host.replace('-', '_')}\n"]
+    if end and not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    lines[end:end] = rule
+    out = "".join(lines)
+    try:
+        data = yaml.safe_load(out)
+    except yaml.YAMLError as err:
+        raise _unrecognised(file, f"would not be valid YAML after the edit ({err})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("creation_rules"), list):
+        raise _unrecognised(file, "has a shape nixbtw does not recognise")
     return out

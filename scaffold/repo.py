@@ -50,11 +50,20 @@ class SecretFile(_Model):
     why: str
 
 
+class SecretHost(_Model):
+    name: str
+    admin_keys: list[str]
+
+
 class RepoSecrets(_Model):
     tool: str = "none"
+    # Every admin key once (for .sops.yaml's anchors), and each host's own.
     admin_keys: list[str] = Field(default_factory=list)
-    hosts: list[str] = Field(default_factory=list)
+    hosts: list[SecretHost] = Field(default_factory=list)
     files: list[SecretFile] = Field(default_factory=list)
+
+    def anchor(self, key: str) -> str:
+        return f"admin_{self.admin_keys.index(key) + 1}"
 
 
 class RepoSpec(_Model):
@@ -128,13 +137,14 @@ def _secrets(tool: str, specs: list[HostSpec]) -> RepoSecrets:
     if not specs:
         return RepoSecrets()
     keys = list(dict.fromkeys(k for s in specs for k in s.secrets.admin_keys))
+    hosts = [SecretHost(name=s.hostname, admin_keys=s.secrets.admin_keys) for s in specs]
     if tool != "agenix":
-        return RepoSecrets(tool=tool, admin_keys=keys, hosts=[s.hostname for s in specs])
+        return RepoSecrets(tool=tool, admin_keys=keys, hosts=hosts)
     files = [SecretFile(file=f"{s.hostname}-{u.name}-password.age", host=s.hostname,
                         why=f"{u.name}'s password hash on {s.hostname}: "
                         f"mkpasswd -m yescrypt | agenix -e {s.hostname}-{u.name}-password.age")
              for s in specs for u in s.users if u.password == "secret"]
-    return RepoSecrets(tool=tool, admin_keys=keys, hosts=[s.hostname for s in specs], files=files)
+    return RepoSecrets(tool=tool, admin_keys=keys, hosts=hosts, files=files)
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,3 +110,35 @@ def test_a_channels_host_cannot_join_a_flake_repository(fleet: Path, capsys: Cap
                  "--answers", str(EXAMPLES / "channels.yaml")]) == 2
     assert "lane nixos-channels is a whole /etc/nixos of its own" in capsys.readouterr().err
     assert (fleet / "README.md").read_bytes() == readme
+
+
+AGE2 = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"
+
+
+def test_a_later_sops_host_gets_its_rule_in_the_users_sops_yaml(fleet: Path) -> None:
+    assert add(fleet, "vault", "secrets.tool=sops-nix", f"secrets.admin_keys=[{AGE}]") == 0
+    sops = fleet / ".sops.yaml"
+    sops.write_text(sops.read_text().replace("# - &host_vault age1...", f"- &host_vault {AGE2}")
+                    .replace("# - *host_vault", "- *host_vault"))
+    _git(fleet, "add", "-A")
+    _git(fleet, "commit", "-qm", "vault's key")
+    assert add(fleet, "safe", "secrets.tool=sops-nix", f"secrets.admin_keys=[{AGE2}]") == 0
+    import yaml
+
+    rules = {r["path_regex"]: r for r in yaml.safe_load(sops.read_text())["creation_rules"]}
+    assert set(rules) == {r"^secrets/vault\.yaml$", r"^secrets/safe\.yaml$"}
+    assert rules[r"^secrets/safe\.yaml$"]["key_groups"][0]["age"] == [AGE2]   # its own admin only
+    assert AGE2 in rules[r"^secrets/vault\.yaml$"]["key_groups"][0]["age"]   # the user's host key kept
+    assert "- &host_vault " + AGE2 in sops.read_text()
+
+
+def test_admins_of_one_host_cannot_decrypt_anothers_secrets(tmp_path: Path) -> None:
+    root = tmp_path / "infra"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    assert add(root, "ha", "secrets.tool=sops-nix", f"secrets.admin_keys=[{AGE}]") == 0
+    assert add(root, "hb", "secrets.tool=sops-nix", f"secrets.admin_keys=[{AGE2}]") == 0
+    import yaml
+
+    rules = {r["path_regex"]: r["key_groups"][0]["age"]
+             for r in yaml.safe_load((root / ".sops.yaml").read_text())["creation_rules"]}
+    assert rules == {r"^secrets/ha\.yaml$": [AGE], r"^secrets/hb\.yaml$": [AGE2]}
