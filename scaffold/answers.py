@@ -49,6 +49,15 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(key, 0)
+        out[key] = value
+    return out
+
+
 def load_file(path: str) -> Answers:
     """Read a YAML or JSON answers file ('-' reads standard input)."""
     field = "--answers"
@@ -60,9 +69,11 @@ def load_file(path: str) -> Answers:
     except UnicodeDecodeError:
         raise InputError(field, f"{path} is not UTF-8 text", "save it as UTF-8") from None
     try:
-        data = json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_StrictLoader)
+        data = (json.loads(text, object_pairs_hook=_unique_pairs) if path.endswith(".json")
+                else yaml.load(text, Loader=_StrictLoader))
     except DuplicateKey as err:
-        raise InputError(field, f"{path} gives {err.key!r} twice (line {err.line})",
+        at = f" (line {err.line})" if err.line else ""
+        raise InputError(field, f"{path} gives {err.key!r} twice{at}",
                          "keep one: a second value would silently replace the first") from None
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         where = getattr(err, "problem_mark", None)

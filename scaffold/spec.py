@@ -59,6 +59,7 @@ _INSECURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*-[0-9][A-Za-z0-9+._-]*")
 _SIZE = re.compile(r"[1-9][0-9]*(?:\.[0-9]+)?[KMGT]")
 _DEVICE = re.compile(r"/dev/[A-Za-z0-9/_.:+@=-]+")
 _UNSTABLE_DEVICE = re.compile(r"/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+|nvme\d+n\d+|mmcblk\d+)")
+_PARTITION = re.compile(r"-part\d+$|^/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+)\d+$|^/dev/(?:nvme\d+n\d+|mmcblk\d+)p\d+$")
 _KERNEL = re.compile(r"default|latest|\d+\.\d+")
 _STATE_VERSION = re.compile(r"\d\d\.\d\d")
 
@@ -76,7 +77,7 @@ def _problem(problem: str, fix: str) -> ValueError:
 def timezones() -> frozenset[str]:
     return frozenset(
         z for z in zoneinfo.available_timezones()
-        if not z.startswith(("posix/", "right/", "Etc/")) and z not in {"localtime", "Factory"}
+        if not z.startswith(("posix/", "right/")) and z not in {"localtime", "Factory"}
     ) | {"UTC"}
 
 
@@ -86,7 +87,7 @@ def _is_timezone(name: str) -> bool:
     if name == "UTC":
         return True
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}", name) or \
-            name.startswith(("posix/", "right/", "Etc/")) or name in {"localtime", "Factory"}:
+            name.startswith(("posix/", "right/")) or name in {"localtime", "Factory"}:
         return False
     try:
         zoneinfo.ZoneInfo(name)
@@ -205,9 +206,13 @@ class Disk(_Model):
     def _device(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        if not _DEVICE.fullmatch(v) or "/../" in v or v.endswith("/.."):
+        if not _DEVICE.fullmatch(v) or "/../" in v or v.endswith(("/..", "/")) or v in (
+                "/dev/disk/by-id", "/dev/disk/by-path"):
             raise _problem(f"{_clip(v)!r} is not a block device path",
                            "use /dev/disk/by-id/... (ls -l /dev/disk/by-id on the target)")
+        if _PARTITION.search(v):
+            raise _problem(f"{_clip(v)!r} is a partition, and disko formats whole disks",
+                           "give the disk itself (without -partN / the trailing partition number)")
         return v
 
     @field_validator("swap_size")
@@ -527,6 +532,7 @@ class HostSpec(_Model):
                 "hardware.profile": self.hardware.profile is not None,
                 "hardware.gpu": bool(self.hardware.gpu),
                 "hardware.kernel": self.hardware.kernel != "default",
+                "hardware.cpu": self.hardware.cpu != "other",
                 "services.openssh": self.services.openssh and lane == "home-manager",
                 "services.networkmanager": bool(self.services.networkmanager),
             }

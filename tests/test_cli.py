@@ -278,3 +278,15 @@ def test_a_facter_report_offers_only_the_disks_it_saw(tmp_path: Path, capsys: Ca
     assert new_host(*base) == 2
     assert "the report saw 2 disks" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_json_answers_with_a_key_twice_are_refused(tmp_path: Path, capsys: Capture) -> None:
+    answers = tmp_path / "a.json"
+    answers.write_text('{"hostname": "atlas", "hostname": "zeus", "users": [{"name": "x", "admin": true}]}')
+    assert new_host("--answers", str(answers), "--out", str(tmp_path / "o")) == 2
+    assert "gives 'hostname' twice" in capsys.readouterr().err
+
+
+def test_an_empty_out_is_refused(capsys: Capture) -> None:
+    assert new_host("atlas", "--out", "", "--set", "users.0.name=a") == 2
+    assert "error: --out: is empty" in capsys.readouterr().err

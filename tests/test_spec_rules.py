@@ -160,3 +160,21 @@ def test_nvidia_with_the_latest_kernel_warns() -> None:
     spec = build_spec({"hostname": "h", "users": [{"name": "a", "admin": True}],
                        "hardware": {"gpu": ["nvidia"], "nvidia_open": True, "kernel": "latest"}}, on=TODAY)
     assert any("kernel: latest with the NVIDIA driver" in w for w in make_plan(spec, on=TODAY).warnings)
+
+
+@pytest.mark.parametrize("device", ["/dev/disk/by-id/nvme-X-part1", "/dev/sda1", "/dev/nvme0n1p2",
+                                    "/dev/disk/by-id/"])
+def test_partitions_and_directories_are_not_disks(device: str) -> None:
+    lines = refused(disk={"layout": "ext4", "device": device})
+    assert lines[0].startswith("disk.device:")
+
+
+def test_etc_time_zones_are_iana_names() -> None:
+    spec = build_spec({"hostname": "h", "users": [{"name": "a", "admin": True}], "timezone": "Etc/UTC"},
+                      on=TODAY)
+    assert spec.timezone == "Etc/UTC"
+
+
+def test_cpu_on_darwin_is_refused_not_dropped() -> None:
+    lines = refused(lane="darwin", system="aarch64-darwin", hardware={"cpu": "amd"})
+    assert lines[0].startswith("hardware.cpu: lane darwin is not NixOS")

@@ -34,6 +34,8 @@ def prefill_from_facter(answers: Answers, report: Path, *, ask: bool = False) ->
     from scaffold.facter import read_facter
 
     facts = read_facter(report)
+    if answers.get("lane") in ("darwin", "home-manager"):
+        return  # not NixOS: the machine's hardware is not nixbtw's to configure
     if facts.system and "system" not in answers:
         answers["system"] = facts.system
     hardware = answers.setdefault("hardware", {})
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     on = today()
     answers = collect(args)
     facter_disks: list[str] = answers.pop("_facter_disks", None) or []
+    if not args.out.strip():
+        raise UsageError("--out", "is empty", "give a directory, or leave --out out for the current one")
     out = Path(args.out).expanduser()
     save_to = Path(args.save_answers).expanduser() if args.save_answers else None
     if save_to is not None and save_to.exists() and not args.force:
@@ -127,7 +131,11 @@ def next_steps(result: object) -> list[str]:
     plan = result.rendered.plan
     spec, host = plan.spec, plan.spec.hostname
     if spec.lane == "darwin":
-        return [f"sudo nix run nix-darwin/{plan.release.nix_darwin}#darwin-rebuild -- switch --flake .#{host}"]
+        darwin = [f"sudo nix run nix-darwin/{plan.release.nix_darwin}#darwin-rebuild -- switch --flake .#{host}"]
+        if spec.hm_mode == "standalone":
+            darwin += [f"each user, the first time: nix build '.#homeConfigurations.\"{plan.home_configuration_name(u)}"
+                       "\".activationPackage' && ./result/activate" for u in plan.home_users()]
+        return darwin
     if spec.lane == "home-manager":
         return [f"nix build '.#homeConfigurations.\"{plan.home_configuration_name(u)}\".activationPackage' "
                 "&& ./result/activate" for u in plan.home_users()]
@@ -136,11 +144,15 @@ def next_steps(result: object) -> list[str]:
     if spec.lane == "nixos-channels":
         return ["copy the files to /etc/nixos, add the channels the README lists",
                 "sudo nixos-generate-config && sudo nixos-rebuild switch"]
-    no_fs = "--no-filesystems " if spec.disk.layout != "none" else ""
     hw = plan.path("hardware-configuration.nix")
-    steps = []
     if spec.disk.layout != "none":
-        steps.append(f"install with nixos-anywhere: nixbtw bootstrap {host} --target root@<address>")
-    steps += [f"or on the machine: nixos-generate-config {no_fs}--show-hardware-config > {hw}",
-              f"sudo nixos-rebuild switch --flake .#{host}"]
+        steps = [f"install with nixos-anywhere: nixbtw bootstrap {host} --target root@<address>",
+                 f"(or by hand: disko, then nixos-generate-config --no-filesystems --root /mnt "
+                 f"--show-hardware-config > {hw}, then nixos-install --flake .#{host})"]
+    else:
+        steps = [f"on the machine: nixos-generate-config --show-hardware-config > {hw}",
+                 f"sudo nixos-rebuild switch --flake .#{host}"]
+    if spec.hm_mode == "standalone":
+        steps += [f"each user, the first time: nix build '.#homeConfigurations.\"{plan.home_configuration_name(u)}\"."
+                  "activationPackage' && ./result/activate" for u in plan.home_users()]
     return steps
