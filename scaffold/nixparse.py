@@ -95,6 +95,14 @@ def _apply_target(node: tree_sitter.Node) -> tree_sitter.Node | None:
     return arg if name in _TRANSPARENT else None
 
 
+def leaf(node: tree_sitter.Node) -> tree_sitter.Node:
+    """The value under mkForce/mkDefault/mkIf wrappers and parentheses."""
+    node = unwrap(node)
+    while (target := _apply_target(node)) is not None:
+        node = unwrap(target)
+    return node
+
+
 def settings(node: tree_sitter.Node, prefix: tuple[str, ...] = ()) -> Iterator[Setting]:
     """Every leaf path set in an attrset (a module's body), with its line."""
     node = unwrap(node)

@@ -71,7 +71,8 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
          "host.nix": '{ environment.variables.EDITOR = "vim"; }\n'},
     ),
     "NBT003": (
-        {"host.nix": "{ nixpkgs.config.allowUnfree = true; }\n"},
+        {"host.nix": "{ nixpkgs.config.allowUnfree = true; }\n",
+         "forced.nix": "{ lib, ... }: { nixpkgs.config.allowUnfree = lib.mkForce true; }\n"},
         {"host.nix": '{ nixpkgs.config.allowUnfreePackages = [ "steam" ]; '
                      "nixpkgs.config.allowUnfree = false; }\n"},
     ),
@@ -133,15 +134,21 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',
-         "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage -d\n"},
+         "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage -d\n",
+         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d\n"},
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "--delete-older-than 30d"; }\n',
-         "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage --delete-older-than 30d\n"},
+         "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage --delete-older-than 30d\n",
+         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d --dry-run\n"},
     ),
     "NBT015": (
         {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05"; outputs = _: { }; }\n',
          "gpu.nix": "{ hardware.opengl.enable = true; sound.enable = true; system.rebuild.enableNg = true; }\n"},
         {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05"; outputs = _: { }; }\n',
          "gpu.nix": "{ hardware.opengl.enable = true; hardware.graphics.enable = true; }\n"},
+    ),
+    "NBT017": (
+        {"broken.nix": "{ a = ; }\n", "flake.lock": '{"nodes": 5}'},
+        {"fine.nix": "{ a = 1; }\n", "flake.lock": lock({"nixpkgs": gh("nixpkgs")}, {"nixpkgs": "nixpkgs"})},
     ),
     "NBT016": (
         {"hosts/a/configuration.nix": "{ boot.loader.systemd-boot.enable = true; "
@@ -223,3 +230,17 @@ def test_cli_formats_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["check", str(tmp_path), "--select", "NBT999"]) == 2
     assert "unknown rule NBT999" in capsys.readouterr().err
     assert main(["check", str(tmp_path / "missing")]) == 2
+
+
+@pytest.mark.parametrize("lock_text", ['{"nodes": 5}', '{"nodes": {"root": 5}, "root": "root"}',
+                                       '{"nodes": {"root": {"inputs": {"n": "n"}}, "n": {"locked": 5}}}',
+                                       '{"nodes": {"root": {"inputs": {"n": "n"}}, "n": '
+                                       '{"locked": {"lastModified": -99999999999999}}}}'])
+def test_malformed_locks_do_not_crash_the_check(lock_text: str, tmp_path: Path) -> None:
+    write_tree({"flake.lock": lock_text}, tmp_path)
+    assert all(f.rule == "NBT017" for f in check(tmp_path, now=NOW))
+
+
+def test_absurd_nesting_does_not_crash_the_check(tmp_path: Path) -> None:
+    write_tree({"deep.nix": "{ a = " * 5000 + "1" + "; }" * 5000 + "\n"}, tmp_path)
+    assert isinstance(check(tmp_path, now=NOW), list)

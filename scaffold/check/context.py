@@ -30,7 +30,10 @@ class NixFile:
 
     @functools.cached_property
     def settings(self) -> list[nixparse.Setting]:
-        return nixparse.module_settings(self.source)
+        try:
+            return nixparse.module_settings(self.source)
+        except RecursionError:  # absurdly deep nesting: nothing to read as a module
+            return []
 
     def nodes(self, *types: str) -> Iterator[tree_sitter.Node]:
         stack = [self.tree.root_node]
@@ -65,7 +68,7 @@ class Repo:
         for rel in self.files:
             name = rel.rsplit("/", 1)[-1]
             is_script = rel.endswith(SCRIPT_SUFFIXES) or name in HISTORY_FILES or name in (
-                ".bashrc", ".zshrc", ".profile", ".envrc")
+                ".bashrc", ".zshrc", ".profile", ".envrc") or ("." not in name and _has_shebang(self.root / rel))
             is_doc = rel.endswith(DOC_SUFFIXES)
             if (scripts and is_script) or (docs and is_doc):
                 try:
@@ -94,11 +97,15 @@ class Repo:
 
     @functools.cached_property
     def lock(self) -> dict[str, Any] | None:
+        """flake.lock's nodes, if it is a lock at all (NBT017 reports one that is not)."""
         try:
             data = json.loads((self.root / "flake.lock").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
+            return None
+        nodes = {k: v for k, v in data["nodes"].items() if isinstance(v, dict)}
+        return {**data, "nodes": nodes}
 
     @functools.cached_property
     def input_urls(self) -> dict[str, tuple[str, int]]:
@@ -119,6 +126,15 @@ class Repo:
         url = self.input_urls.get("nixpkgs", ("", 0))[0]
         match = re.search(r"(?:nixos|nixpkgs)-(\d\d\.\d\d)", url)
         return match.group(1) if match else None
+
+
+def _has_shebang(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and any(s in first for s in (b"sh", b"bash", b"zsh", b"fish"))
 
 
 def string_value(node: tree_sitter.Node) -> str | None:

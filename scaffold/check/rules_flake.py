@@ -17,7 +17,9 @@ def make(rule_id: str, rel: str, line: int, message: str, why: str, fix: str) ->
 
 def _is_nixpkgs(node: dict[str, Any]) -> bool:
     for key in ("original", "locked"):
-        ref = node.get(key) or {}
+        ref = node.get(key)
+        if not isinstance(ref, dict):
+            continue
         if ref.get("repo") == "nixpkgs" or "nixpkgs" in str(ref.get("url", "")).split("/")[-2:-1]:
             return True
         if ref.get("type") == "indirect" and ref.get("id") == "nixpkgs":
@@ -35,9 +37,9 @@ def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
     if len(nixpkgs) <= 1:
         return
     culprits = sorted(name for name, node in nodes.items() if name != lock.get("root", "root")
+                      and isinstance(node.get("inputs"), dict)
                       and any(target in nixpkgs and target != "nixpkgs"
-                              for target in (node.get("inputs") or {}).values()
-                              if isinstance(target, str)))
+                              for target in node["inputs"].values() if isinstance(target, str)))
     who = ", ".join(culprits) or ", ".join(nixpkgs)
     yield make("NBT005", "flake.lock", 1,
                f"the lock holds {len(nixpkgs)} nixpkgs ({', '.join(nixpkgs)}), brought in by {who}",
@@ -94,14 +96,19 @@ def stale_lock(repo: Repo) -> Iterator[Finding]:
     if not lock:
         return
     nodes: dict[str, Any] = lock.get("nodes", {})
-    root = nodes.get(lock.get("root", "root"), {})
+    root = nodes.get(str(lock.get("root", "root")), {})
     limit = dt.timedelta(days=repo.max_lock_age_days)
-    for name, target in sorted((root.get("inputs") or {}).items()):
+    inputs = root.get("inputs")
+    for name, target in sorted(inputs.items() if isinstance(inputs, dict) else []):
         node = nodes.get(target if isinstance(target, str) else "", {})
-        modified = (node.get("locked") or {}).get("lastModified")
+        locked = node.get("locked")
+        modified = locked.get("lastModified") if isinstance(locked, dict) else None
         if not isinstance(modified, int):
             continue
-        age = repo.now - dt.datetime.fromtimestamp(modified, tz=dt.UTC)
+        try:
+            age = repo.now - dt.datetime.fromtimestamp(modified, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            continue
         if age > limit:
             yield make("NBT007", "flake.lock", 1,
                        f"input {name} was locked {age.days} days ago",

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 
-from scaffold import releases
+from scaffold import nixparse, releases
 from scaffold.check.context import NixFile, Repo, string_value
 from scaffold.check.model import REGISTRY, Finding, rule
 from scaffold.check.rules_text import channel_commands, gc_scripts
@@ -32,7 +32,7 @@ def text(node: object) -> str:
 def allow_unfree(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         for s in f.settings:
-            if s.path and s.path[-1] == "allowUnfree" and text(s.node).strip() == "true":
+            if s.path and s.path[-1] == "allowUnfree" and text(nixparse.leaf(s.node)).strip() == "true":
                 yield make("NBT003", f.rel, s.line, 1, "every unfree package is allowed",
                            "a dependency can pull in unfree software without anyone noticing",
                            'list the packages: nixpkgs.config.allowUnfreePackages = [ "steam" ];')
@@ -153,3 +153,18 @@ def removed_option(repo: Repo) -> Iterator[Finding]:
                            f"evaluation fails or warns; source: {entry['source']}",
                            f"use {entry['replacement']}")
                 break
+
+
+@rule("NBT017", "does-not-parse", "a Nix file or flake.lock that does not parse", "error")
+def does_not_parse(repo: Repo) -> Iterator[Finding]:
+    for f in repo.nix_files:
+        if f.tree.root_node.has_error:
+            bad = next(iter(f.nodes("ERROR")), None) or f.tree.root_node
+            yield make("NBT017", f.rel, bad.start_point[0] + 1, bad.start_point[1] + 1,
+                       f"{f.rel} does not parse as Nix",
+                       "nothing in it can be checked, and Nix refuses to evaluate it",
+                       "fix the syntax (nix-instantiate --parse shows the error)")
+    if "flake.lock" in repo.files and repo.lock is None:
+        yield make("NBT017", "flake.lock", 1, 1, "flake.lock is not a flake lock file",
+                   "Nix refuses the flake, and no input can be checked",
+                   "restore it from git, or regenerate it with nix flake lock")

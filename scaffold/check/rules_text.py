@@ -79,7 +79,7 @@ def gc_scripts(repo: Repo) -> Iterator[Finding]:
     for rel, text in repo.text_files(scripts=True, docs=True):
         for number, line in command_lines(rel, text):
             match = GC_ALL.search(line)
-            if match:
+            if match and "--dry-run" not in line:
                 yield make("NBT014", rel, number, match.start() + 1,
                            "this deletes every old generation",
                            "with no old generation left there is nothing to roll back to when "
