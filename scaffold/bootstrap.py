@@ -92,7 +92,7 @@ def check_host(spec: HostSpec) -> None:
 
 
 def plan_install(spec: HostSpec, *, repo: Path, target: str, keys_dir: Path,
-                 disk_key: Path | None, facter: bool) -> Install:
+                 disk_key: Path | None, facter: bool, ssh_port: int | None = None) -> Install:
     """The nixos-anywhere argv for a host of the repository at `repo` (pure)."""
     check_host(spec)
     check_target(target)
@@ -109,6 +109,10 @@ def plan_install(spec: HostSpec, *, repo: Path, target: str, keys_dir: Path,
                              f"pass --disk-key FILE or set {DISK_KEY_ENV}=FILE "
                              "(printf '%s' 'passphrase' > FILE: no newline)")
         argv += ["--disk-encryption-keys", disk.key_file, str(disk_key)]
+    if ssh_port is not None:
+        if not 0 < ssh_port < 65536:
+            raise InputError("--ssh-port", f"{ssh_port} is not a TCP port", "give a number from 1 to 65535")
+        argv += ["-p", str(ssh_port)]
     argv += ["--target-host", target]
     return Install(host=host, argv=tuple(argv), cwd=repo, keys_dir=keys_dir, host_key=host_key_path(spec),
                    hardware_file=hardware)
@@ -281,7 +285,7 @@ def _require(tool: str, how: str) -> None:
 
 
 def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str | None = None,
-              facter_report: Path | None = None, print_only: bool = False,
+              facter_report: Path | None = None, print_only: bool = False, ssh_port: int | None = None,
               say: Callable[[str], None] = log.info) -> Bootstrap:
     """Install `host` of the repository at `repo` on `target` (or only plan it, with print_only)."""
     check_target(target)
@@ -303,7 +307,7 @@ def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str 
     # Planned with the keys where the host's README puts them: refuses what can be refused
     # before a key exists or a file changes, and is the command --print shows.
     preview = plan_install(spec, repo=repo, target=target, keys_dir=Path(f"/tmp/{host}-keys"),
-                           disk_key=key_file, facter=facter)
+                           disk_key=key_file, facter=facter, ssh_port=ssh_port)
     problems = _missing_secrets(spec, repo, on=on)
     if print_only:
         for problem in problems:
@@ -319,7 +323,7 @@ def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str 
              "Nix: nix shell nixpkgs#openssh)")
     with host_key(host, host_key_path(spec)) as key:
         install = plan_install(spec, repo=repo, target=target, keys_dir=key.root,
-                               disk_key=key_file, facter=facter)
+                               disk_key=key_file, facter=facter, ssh_port=ssh_port)
         say(f"nixbtw: new host key for {host}: {key.public} ({key.age_recipient})")
         edited = wire_secrets(spec, repo, key, say)
         say(f"$ {shlex.join(install.argv)}")

@@ -660,3 +660,11 @@ def test_a_file_that_is_not_a_facter_report_is_refused(tmp_path: Path) -> None:
     assert "nixos-facter" in err.value.problems[0].fix
 
 
+
+
+def test_a_non_standard_ssh_port_reaches_nixos_anywhere() -> None:
+    from tests.conftest import example_spec
+
+    install = bs.plan_install(example_spec("nvidia-desktop"), repo=Path("/r"), target="root@192.0.2.10",
+                              keys_dir=Path("/k"), disk_key=None, facter=False, ssh_port=2222)
+    assert install.argv[-4:] == ("-p", "2222", "--target-host", "root@192.0.2.10")

@@ -28,6 +28,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     p.add_argument("host", metavar="HOST", help="a host of the repository (hosts/HOST)")
     p.add_argument("--target", metavar="USER@ADDRESS", required=True,
                    help="the machine, booted into a NixOS installer or any Linux with SSH")
+    p.add_argument("--ssh-port", type=int, metavar="PORT", help="SSH port of the target (default 22)")
     p.add_argument("--repo", metavar="DIR", default=".", help="the repository (default: .)")
     p.add_argument("--disk-key", metavar="FILE",
                    help=f"the disk passphrase, for an encrypted layout (or {DISK_KEY_ENV}=FILE)")
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr, flush=True)
 
     result = bootstrap(Path(args.repo).expanduser(), args.host, target=args.target, on=today(),
+                       ssh_port=args.ssh_port,
                        disk_key=args.disk_key or os.environ.get(DISK_KEY_ENV) or None,
                        facter_report=Path(args.facter).expanduser() if args.facter else None,
                        print_only=args.print_only, say=say)
