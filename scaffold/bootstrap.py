@@ -214,10 +214,25 @@ def _missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem
         files = {f"secrets/{spec.hostname}.yaml": f"sops secrets/{spec.hostname}.yaml"}
     else:
         files = {s.file: f"cd secrets && agenix -e {Path(s.file).name}" for s in plan.password_secrets}
-    return [Problem(file, "does not exist, and the host's configuration reads it",
-                    f"create it first ({how}; encrypted for the admins is enough: bootstrap adds "
-                    "the host), git add it, then run bootstrap again")
-            for file, how in files.items() if not (repo / file).is_file()]
+    problems = [Problem(file, "does not exist, and the host's configuration reads it",
+                        f"create it first ({how}; encrypted for the admins is enough: bootstrap adds "
+                        "the host), git add it, then run bootstrap again")
+                for file, how in files.items() if not (repo / file).is_file()]
+    for file in files:
+        if (repo / file).is_file() and not _tracked(repo, file):
+            problems.append(Problem(file, "is not tracked by git, so the flake cannot see it",
+                                    f"git add {file}, then run bootstrap again"))
+    return problems
+
+
+def _tracked(repo: Path, rel: str) -> bool:
+    """Is `rel` tracked? (True when git or a repository is not there to ask.)"""
+    if shutil.which("git") is None:
+        return True
+    if process.run(["git", "-C", str(repo), "rev-parse", "--git-dir"], check=False).returncode != 0:
+        return True
+    proc = process.run(["git", "-C", str(repo), "ls-files", "--error-unmatch", "--", rel], check=False)
+    return proc.returncode == 0
 
 
 def wire_secrets(spec: HostSpec, repo: Path, key: HostKey, say: Callable[[str], None]) -> list[str]:

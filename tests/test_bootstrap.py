@@ -668,3 +668,14 @@ def test_a_non_standard_ssh_port_reaches_nixos_anywhere() -> None:
     install = bs.plan_install(example_spec("nvidia-desktop"), repo=Path("/r"), target="root@192.0.2.10",
                               keys_dir=Path("/k"), disk_key=None, facter=False, ssh_port=2222)
     assert install.argv[-4:] == ("-p", "2222", "--target-host", "root@192.0.2.10")
+
+
+def test_an_untracked_secret_is_refused_because_the_flake_cannot_see_it(tmp_path: Path,
+                                                                        capsys: Capture) -> None:
+    import subprocess as sp
+
+    repo = new_repo(tmp_path, capsys, "laptop")
+    sp.run(["git", "init", "-q", str(repo)], check=True)
+    encrypted(repo, "secrets/frame.yaml")
+    assert nixbtw("frame", "--repo", str(repo), "--target", TARGET, "--disk-key", str(disk_key(tmp_path))) == 2
+    assert "secrets/frame.yaml: is not tracked by git" in capsys.readouterr().err
