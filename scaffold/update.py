@@ -63,7 +63,8 @@ def read_answers(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise InputError(str(path), f"cannot read the recorded answers ({err})",
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise InputError(str(path), f"cannot read the recorded answers ({first})",
                          "restore the file from git") from None
     if not isinstance(data, dict):
         raise InputError(str(path), "is not an answers file", "restore the file from git")
@@ -91,7 +92,7 @@ def host_spec(directory: Path, *, on: dt.date, sets: list[str] | None = None) ->
     try:
         return build_spec(answers, on=on)
     except InputError as err:
-        where = directory / ANSWERS
+        where = f"{directory / ANSWERS}" + (" with --set" if sets else "")
         raise InputError(problems=[type(p)(f"{where}: {p.field}", p.problem, p.fix)
                                    for p in err.problems]) from None
 
