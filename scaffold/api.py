@@ -89,9 +89,9 @@ def _secret_rules(out: Path, spec: HostSpec, result: WriteResult) -> list[str]:
     .sops.yaml and secrets/secrets.nix are written once and then belong to the
     user (host keys get filled in), so a later host's rule is added by editing.
     """
-    from scaffold.recipients import add_sops_rule
-
     if spec.secrets.tool == "sops-nix" and ".sops.yaml" not in result.written:
+        from scaffold.recipients import add_sops_rule
+
         path = out / ".sops.yaml"
         if path.is_file():
             before = path.read_text(encoding="utf-8")

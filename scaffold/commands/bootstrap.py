@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
+# typing costs a few milliseconds that `nixbtw --help` should not pay.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+    from typing import Any
 
 DISK_KEY_ENV = "NIXBTW_DISK_KEY_FILE"
 
