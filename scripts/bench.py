@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
