@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,28 @@ from tests.conftest import TODAY
 
 ENTER, DOWN, CLEAR = "\r", "\x1b[B", "\x15"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW me@x"
+
+
+# Every question of a nixos-flake host answered, so a test only types what it is about.
+FLAKE_ANSWERS: dict[str, Any] = {
+    "hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
+    "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
+    "boot": {"loader": "systemd-boot"},
+    "hardware": {"profile": None, "cpu": "amd", "gpu": [], "kernel": "default"},
+    "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
+    "packages": {"system": ["git"], "unfree": [], "insecure": []},
+    "services": {"openssh": False, "networkmanager": True}, "secrets": {"tool": "none"},
+}
+WSL_ANSWERS: dict[str, Any] = {
+    **{k: v for k, v in FLAKE_ANSWERS.items() if k not in ("boot", "hardware", "services")},
+    "lane": "nixos-wsl", "hardware": {"cpu": "intel"}, "services": {"openssh": True},
+}
+
+
+def answered(base: dict[str, Any], *, drop: tuple[str, ...] = (), **changes: Any) -> dict[str, Any]:
+    given = {k: copy.deepcopy(v) for k, v in base.items() if k not in drop}
+    given.update(changes)
+    return given
 
 
 @contextmanager
@@ -65,25 +88,14 @@ def test_the_default_path_needs_only_a_name_and_a_user() -> None:
 
 
 def test_given_answers_are_not_asked_again() -> None:
-    given = {"hostname": "relay", "lane": "nixos-wsl", "system": "x86_64-linux", "nix": "lix",
-             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
-             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
-             "packages": {"system": ["git"], "unfree": [], "insecure": []},
-             "hardware": {"cpu": "intel"}, "services": {"openssh": True},
-             "secrets": {"tool": "none"}}
+    given = answered(WSL_ANSWERS, hostname="relay", nix="lix")
     spec = run(given, ENTER)   # only the confirmation is left to answer
     assert spec.lane == "nixos-wsl"
     assert spec.nix == "lix"
 
 
 def test_a_disk_layout_asks_for_the_device_and_refuses_a_bad_one() -> None:
-    given = {"hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
-             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
-             "boot": {"loader": "systemd-boot"}, "hardware": {"profile": None, "cpu": "amd",
-                                                               "gpu": [], "kernel": "default"},
-             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
-             "packages": {"system": ["git"], "unfree": [], "insecure": []},
-             "services": {"openssh": False, "networkmanager": True}, "secrets": {"tool": "none"}}
+    given = answered(FLAKE_ANSWERS)
     spec = run(
         given,
         DOWN, DOWN, ENTER,                              # layout: btrfs
@@ -100,13 +112,8 @@ def test_a_disk_layout_asks_for_the_device_and_refuses_a_bad_one() -> None:
 
 
 def test_secrets_ask_for_keys_and_users_for_a_password_secret() -> None:
-    given = {"hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
-             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
-             "boot": {"loader": "systemd-boot"}, "hardware": {"profile": None, "cpu": "amd",
-                                                               "gpu": [], "kernel": "default"},
-             "disk": {"layout": "none"}, "home_manager": {"mode": "none"},
-             "packages": {"system": ["git"], "unfree": [], "insecure": []},
-             "services": {"openssh": True, "networkmanager": True}}
+    given = answered(FLAKE_ANSWERS, drop=("users", "secrets"), disk={"layout": "none"},
+                     services={"openssh": True, "networkmanager": True})
     age = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
     spec = run(
         given,
@@ -132,25 +139,13 @@ def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_declining_the_summary_aborts() -> None:
-    given = {"hostname": "h", "lane": "nixos-wsl", "system": "x86_64-linux", "nix": "nix",
-             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
-             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
-             "packages": {"system": ["git"], "unfree": [], "insecure": []},
-             "hardware": {"cpu": "intel"}, "services": {"openssh": True},
-             "secrets": {"tool": "none"}}
+    given = answered(WSL_ANSWERS)
     with keys("n", ENTER), pytest.raises(Aborted):
         interview(given, on=TODAY, out=Path("o"))
 
 
 def test_a_facter_report_turns_the_disk_question_into_a_choice() -> None:
-    given = {"hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
-             "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
-             "boot": {"loader": "systemd-boot"}, "hardware": {"profile": None, "cpu": "amd",
-                                                               "gpu": [], "kernel": "default"},
-             "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
-             "packages": {"system": ["git"], "unfree": [], "insecure": []},
-             "services": {"openssh": False, "networkmanager": True}, "secrets": {"tool": "none"},
-             "disk": {"layout": "ext4", "encrypt": False, "swap_size": None}}
+    given = answered(FLAKE_ANSWERS, disk={"layout": "ext4", "encrypt": False, "swap_size": None})
     disks = ["/dev/disk/by-id/nvme-A", "/dev/disk/by-id/ata-B"]
     with keys(DOWN, ENTER, ENTER):        # the second disk, then write it
         spec = interview(given, on=TODAY, out=Path("out"), disks=disks)

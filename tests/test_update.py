@@ -220,21 +220,22 @@ def test_an_answers_file_pointing_at_another_template_is_refused(repo: Path, tmp
 
 
 def test_a_conflict_in_flake_nix_is_reported_like_any_other(repo: Path, capsys: Capture,
-                                                            releases: dict[str, Path]) -> None:
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     flake = repo / "flake.nix"
     flake.write_text(flake.read_text().replace('description = "Hosts scaffolded by nixbtw";',
                                                'description = "my fleet";'))
     _git(repo, "commit", "-qam", "my description")
-    tree_ = tmp = repo.parent / "v3"
-    tmp.mkdir()
+    (repo.parent / "v3").mkdir()
 
     def newer(tree: Path) -> None:
+        """0.2.0, which also rewords the line the user edited in flake.nix."""
         _new(tree)
-        for p in (tree / "flake/repo/flake.nix.jinja",):
-            p.write_text(p.read_text().replace('description = "Hosts scaffolded by nixbtw";',
-                                               'description = "Hosts (nixbtw)";'))
-    bundle = build_history(tree_, [("0.1.0", _old), ("0.2.0", newer)])
-    Machine(pytest.MonkeyPatch(), repo.parent / "new-home-3", "0.2.0", bundle)
+        flake_template = tree / "flake/repo/flake.nix.jinja"
+        flake_template.write_text(flake_template.read_text().replace(
+            'description = "Hosts scaffolded by nixbtw";', 'description = "Hosts (nixbtw)";'))
+
+    bundle = build_history(repo.parent / "v3", [("0.1.0", _old), ("0.2.0", newer)])
+    Machine(monkeypatch, repo.parent / "new-home-3", "0.2.0", bundle)
     assert main(["update", "--repo", str(repo)]) == 1
     err = capsys.readouterr().err
     assert "collide in flake.nix" in err and "nixbtw update alpha beta" in err

@@ -77,6 +77,14 @@ class Repo:
                     continue
 
     @functools.cached_property
+    def by_directory(self) -> dict[str, list[NixFile]]:
+        """Nix files grouped by folder: a host's modules usually share one."""
+        out: dict[str, list[NixFile]] = {}
+        for f in self.nix_files:
+            out.setdefault(f.rel.rsplit("/", 1)[0] if "/" in f.rel else "", []).append(f)
+        return out
+
+    @functools.cached_property
     def in_git(self) -> bool:
         from scaffold import process
 

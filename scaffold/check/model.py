@@ -42,3 +42,8 @@ def rule(rule_id: str, name: str, summary: str, severity: Severity = "warning") 
         REGISTRY[rule_id] = Rule(rule_id, name, summary, severity, fn)
         return fn
     return register
+
+
+def finding(rule_id: str, rel: str, line: int, col: int, message: str, why: str, fix: str) -> Finding:
+    """A finding of a registered rule, at its severity."""
+    return Finding(rel, line, col, rule_id, message, why, fix, REGISTRY[rule_id].severity)

@@ -8,11 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scaffold.check.context import Repo
-from scaffold.check.model import REGISTRY, Finding, rule
-
-
-def make(rule_id: str, rel: str, line: int, message: str, why: str, fix: str) -> Finding:
-    return Finding(rel, line, 1, rule_id, message, why, fix, REGISTRY[rule_id].severity)
+from scaffold.check.model import Finding, finding, rule
 
 
 def _is_nixpkgs(node: dict[str, Any]) -> bool:
@@ -41,8 +37,8 @@ def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
                       and any(target in nixpkgs and target != "nixpkgs"
                               for target in node["inputs"].values() if isinstance(target, str)))
     who = ", ".join(culprits) or ", ".join(nixpkgs)
-    yield make("NBT005", "flake.lock", 1,
-               f"the lock holds {len(nixpkgs)} nixpkgs ({', '.join(nixpkgs)}), brought in by {who}",
+    yield finding("NBT005", "flake.lock", 1,
+               1, f"the lock holds {len(nixpkgs)} nixpkgs ({', '.join(nixpkgs)}), brought in by {who}",
                "every extra nixpkgs is another evaluation, another closure, and modules built "
                "against another release",
                f'add inputs.nixpkgs.follows = "nixpkgs" to {who} in flake.nix, then nix flake lock')
@@ -86,7 +82,7 @@ def branch_mismatch(repo: Repo) -> Iterator[Finding]:
                                 "exist in this nixpkgs",
                 "nixos-wsl": "NixOS-WSL's modules are written for the nixpkgs of their branch",
             }[name]
-            yield make("NBT006", "flake.nix", line, f"{name} tracks {branch} but nixpkgs is {base}",
+            yield finding("NBT006", "flake.nix", line, 1, f"{name} tracks {branch} but nixpkgs is {base}",
                        why, f"pin {name} to the branch of {base}")
 
 
@@ -110,8 +106,8 @@ def stale_lock(repo: Repo) -> Iterator[Finding]:
         except (OverflowError, OSError, ValueError):
             continue
         if age > limit:
-            yield make("NBT007", "flake.lock", 1,
-                       f"input {name} was locked {age.days} days ago",
+            yield finding("NBT007", "flake.lock", 1,
+                       1, f"input {name} was locked {age.days} days ago",
                        "a stale lock misses security fixes; the longer it waits, the bigger the "
                        "jump when it finally moves",
                        f"nix flake update {name} (threshold: --max-lock-age {repo.max_lock_age_days})")

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from importlib import resources
 
 from scaffold import nixparse, releases
-from scaffold.check.context import NixFile, Repo, string_value
-from scaffold.check.model import REGISTRY, Finding, rule
+from scaffold.check.context import Repo, string_value
+from scaffold.check.model import Finding, finding, rule
 from scaffold.check.rules_text import channel_commands, gc_scripts
 
 PRIVATE_KEY = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|keys\.txt|[^/]+\.(key|pem))$")
@@ -19,8 +19,6 @@ SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)
 PASSWORD_OPTIONS = ("password", "initialPassword", "hashedPassword", "initialHashedPassword")
 
 
-def make(rule_id: str, rel: str, line: int, col: int, message: str, why: str, fix: str) -> Finding:
-    return Finding(rel, line, col, rule_id, message, why, fix, REGISTRY[rule_id].severity)
 
 
 def text(node: object) -> str:
@@ -33,7 +31,7 @@ def allow_unfree(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         for s in f.settings:
             if s.path and s.path[-1] == "allowUnfree" and text(nixparse.leaf(s.node)).strip() == "true":
-                yield make("NBT003", f.rel, s.line, 1, "every unfree package is allowed",
+                yield finding("NBT003", f.rel, s.line, 1, "every unfree package is allowed",
                            "a dependency can pull in unfree software without anyone noticing",
                            'list the packages: nixpkgs.config.allowUnfreePackages = [ "steam" ];')
 
@@ -44,13 +42,13 @@ def channels_in_flake(repo: Repo) -> Iterator[Finding]:
         return
     for f in repo.nix_files:
         for node in f.nodes("spath_expression"):
-            yield make("NBT004", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
+            yield finding("NBT004", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
                        f"{text(node)} reads a channel in a repository with flake.nix",
                        "channels drift independently of flake.lock: the build depends on "
                        "whatever the machine's channel holds",
                        "use the flake's inputs (pass `inputs` through specialArgs)")
     for rel, line, col in channel_commands(repo):
-        yield make("NBT004", rel, line, col, "nix-channel in a repository with flake.nix",
+        yield finding("NBT004", rel, line, col, "nix-channel in a repository with flake.nix",
                    "channels drift independently of flake.lock",
                    "pin with flake inputs and update with nix flake update")
 
@@ -65,7 +63,7 @@ def secret_in_store(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         for node in f.nodes("path_expression"):
             if PRIVATE_KEY.search(text(node)):
-                yield make("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
+                yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
                            f"{text(node)} is a private key as a path literal",
                            "a path literal copies the file into /nix/store, which every user "
                            "and process can read",
@@ -75,7 +73,7 @@ def secret_in_store(repo: Repo) -> Iterator[Finding]:
             if _is_readfile(node) and arg is not None:
                 target = string_value(arg) or text(arg)
                 if SECRETISH.search(target) or PRIVATE_KEY.search(target):
-                    yield make("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
+                    yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
                                f"builtins.readFile {target} puts its content into the store",
                                "evaluation copies the content into derivations in /nix/store, "
                                "readable by everyone; encryption at rest is lost",
@@ -89,7 +87,7 @@ def password_in_repo(repo: Repo) -> Iterator[Finding]:
         for s in f.settings:
             if (len(s.path) >= 4 and s.path[:2] == ("users", "users") and s.path[-1] in PASSWORD_OPTIONS
                     and string_value(s.node) is not None):
-                yield make("NBT013", f.rel, s.line, 1,
+                yield finding("NBT013", f.rel, s.line, 1,
                            f"users.users.{s.path[2]}.{s.path[-1]} is written in the repository",
                            "the repository and the world-readable store keep it forever; hashes "
                            "can be cracked offline",
@@ -99,22 +97,19 @@ def password_in_repo(repo: Repo) -> Iterator[Finding]:
 @rule("NBT014", "gc-deletes-every-generation", "garbage collection without a retention window")
 def gc_settings(repo: Repo) -> Iterator[Finding]:
     yield from gc_scripts(repo)
-    by_dir: dict[str, list[NixFile]] = {}
-    for f in repo.nix_files:
-        by_dir.setdefault(f.rel.rsplit("/", 1)[0] if "/" in f.rel else "", []).append(f)
-    for files in by_dir.values():
+    for files in repo.by_directory.values():
         options = [(f, s) for f in files for s in f.settings if s.path == ("nix", "gc", "options")]
         automatic = [(f, s) for f in files for s in f.settings
                      if s.path == ("nix", "gc", "automatic") and text(s.node).strip() == "true"]
         for f, s in options:
             value = string_value(s.node) or text(s.node)
             if "--delete-older-than" not in value:
-                yield make("NBT014", f.rel, s.line, 1, f"nix.gc.options = {value!r} keeps no window",
+                yield finding("NBT014", f.rel, s.line, 1, f"nix.gc.options = {value!r} keeps no window",
                            "without a window every old generation can go, and with it every rollback",
                            'set nix.gc.options = "--delete-older-than 30d"')
         if automatic and not options:
             f, s = automatic[0]
-            yield make("NBT014", f.rel, s.line, 1, "nix.gc runs without --delete-older-than",
+            yield finding("NBT014", f.rel, s.line, 1, "nix.gc runs without --delete-older-than",
                        "without it old generations are never freed and the disk fills, and the "
                        "usual quick fix, -d, deletes every rollback at once",
                        'add nix.gc.options = "--delete-older-than 30d"')
@@ -147,7 +142,7 @@ def removed_option(repo: Repo) -> Iterator[Finding]:
                 if pinned and releases.version_key(pinned) < releases.version_key(entry["since"]):
                     continue
                 where = f"NixOS {pinned}" if pinned else "current releases"
-                yield make("NBT015", f.rel, s.line, 1,
+                yield finding("NBT015", f.rel, s.line, 1,
                            f"{'.'.join(s.path)} no longer exists in {where} "
                            f"(gone since {entry['since']})",
                            f"evaluation fails or warns; source: {entry['source']}",
@@ -160,11 +155,11 @@ def does_not_parse(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         if f.tree.root_node.has_error:
             bad = next(iter(f.nodes("ERROR")), None) or f.tree.root_node
-            yield make("NBT017", f.rel, bad.start_point[0] + 1, bad.start_point[1] + 1,
+            yield finding("NBT017", f.rel, bad.start_point[0] + 1, bad.start_point[1] + 1,
                        f"{f.rel} does not parse as Nix",
                        "nothing in it can be checked, and Nix refuses to evaluate it",
                        "fix the syntax (nix-instantiate --parse shows the error)")
     if "flake.lock" in repo.files and repo.lock is None:
-        yield make("NBT017", "flake.lock", 1, 1, "flake.lock is not a flake lock file",
+        yield finding("NBT017", "flake.lock", 1, 1, "flake.lock is not a flake lock file",
                    "Nix refuses the flake, and no input can be checked",
                    "restore it from git, or regenerate it with nix flake lock")

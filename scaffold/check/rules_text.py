@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from scaffold.check.context import Repo
-from scaffold.check.model import REGISTRY, Finding, rule
+from scaffold.check.model import Finding, finding, rule
 
 NIX_ENV_INSTALL = re.compile(r"\bnix-env\s+(?:[^\n|;&]*\s)?(?:-i|--install|-iA)\b")
 EXPORT_UNFREE = re.compile(r"^\s*(?:export\s+|set\s+-gx\s+|setenv\s+)?(NIXPKGS_ALLOW_(?:UNFREE|INSECURE))[= ]")
@@ -15,8 +15,6 @@ GC_ALL = re.compile(r"\bnix-collect-garbage\s+(?:[^\n|;&]*\s)?(?:-d|--delete-old
 CHANNEL = re.compile(r"\bnix-channel\s+--(?:add|update)\b")
 
 
-def make(rule_id: str, rel: str, line: int, col: int, message: str, why: str, fix: str) -> Finding:
-    return Finding(rel, line, col, rule_id, message, why, fix, REGISTRY[rule_id].severity)
 
 
 def command_lines(rel: str, text: str) -> Iterator[tuple[int, str]]:
@@ -45,7 +43,7 @@ def nix_env_install(repo: Repo) -> Iterator[Finding]:
         for number, line in command_lines(rel, text):
             match = NIX_ENV_INSTALL.search(line)
             if match:
-                yield make("NBT001", rel, number, match.start() + 1,
+                yield finding("NBT001", rel, number, match.start() + 1,
                            "`nix-env -i` installs packages imperatively",
                            "they live outside the configuration, never update with it, and can "
                            "shadow what the system or home-manager installs",
@@ -58,7 +56,7 @@ def unfree_env(repo: Repo) -> Iterator[Finding]:
         for number, line in command_lines(rel, text):
             match = EXPORT_UNFREE.search(line)
             if match:
-                yield make("NBT002", rel, number, match.start(1) + 1,
+                yield finding("NBT002", rel, number, match.start(1) + 1,
                            f"{match.group(1)} is set for every command",
                            "it admits every unfree (or vulnerable) package, silently, in every build",
                            "allow packages by name: nixpkgs.config.allowUnfreePackages or "
@@ -67,7 +65,7 @@ def unfree_env(repo: Repo) -> Iterator[Finding]:
         for s in f.settings:
             if s.path and s.path[-1] in ("NIXPKGS_ALLOW_UNFREE", "NIXPKGS_ALLOW_INSECURE") and any(
                     p in ("variables", "sessionVariables", "envVars", "environment") for p in s.path):
-                yield make("NBT002", f.rel, s.line, 1,
+                yield finding("NBT002", f.rel, s.line, 1,
                            f"{s.path[-1]} is set in the environment of the system",
                            "it admits every unfree (or vulnerable) package, silently, in every build",
                            "allow packages by name: nixpkgs.config.allowUnfreePackages or "
@@ -80,7 +78,7 @@ def gc_scripts(repo: Repo) -> Iterator[Finding]:
         for number, line in command_lines(rel, text):
             match = GC_ALL.search(line)
             if match and "--dry-run" not in line:
-                yield make("NBT014", rel, number, match.start() + 1,
+                yield finding("NBT014", rel, number, match.start() + 1,
                            "this deletes every old generation",
                            "with no old generation left there is nothing to roll back to when "
                            "the next switch breaks the machine",
