@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
+import textwrap
 from typing import Any
 
 import jinja2
 from jinja2.ext import Extension
 
 from scaffold import nixlit
-from scaffold.plan import Plan, make_plan
+from scaffold.plan import Plan, keys_only_sentence, make_plan
 from scaffold.repo import RepoPlan, RepoSpec, make_repo_plan
 from scaffold.spec import HostSpec
 
@@ -61,6 +62,13 @@ def _indent_list(items: list[str], indent: int) -> str:
     return "\n".join(pad + item for item in items)
 
 
+def _comment(text: str, indent: int = 0, width: int = 80) -> str:
+    """A Nix comment block; line breaks in the text cannot end the comment early."""
+    pad = " " * indent + "# "
+    lines = textwrap.wrap(" ".join(text.split()), width=width - len(pad)) or [""]
+    return "\n".join(pad + line for line in lines)
+
+
 class NixbtwExtension(Extension):
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
@@ -71,6 +79,8 @@ class NixbtwExtension(Extension):
             nix_str=nixlit.string,
             nix_attr=nixlit.attr,
             nix_attr_path=lambda names: nixlit.attr_path(*names),
+            nix_comment=_comment,
         )
         environment.globals["nixbtw_plan"] = _plan
+        environment.globals["nixbtw_keys_only"] = keys_only_sentence
         environment.globals["nixbtw_repo_plan"] = _repo_plan

@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from scaffold import releases
+from scaffold.access import AccessPlan, access_plan, immutable_users
+from scaffold.bootplan import BootPlan, boot_plan
 from scaffold.spec import HostSpec, User
 
 GC_RETENTION = "30d"
@@ -22,6 +24,8 @@ PERSIST = "/persist"
 class UnfreeEntry:
     name: str
     why: str
+    # Driver packages are built by NixOS modules; home-manager never sees them.
+    system_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,8 @@ class Plan:
     persist_directories: tuple[str, ...] = ()
     persist_files: tuple[str, ...] = ()
     video_drivers: tuple[str, ...] = ()
+    boot: BootPlan | None = None
+    access: AccessPlan | None = None
     gc_retention: str = GC_RETENTION
     boot_entries: int = BOOT_ENTRIES
     notes: tuple[str, ...] = field(default=())
@@ -129,20 +135,22 @@ class Plan:
 
     @property
     def immutable_users(self) -> bool:
-        """users.mutableUsers = false: passwords come only from the configuration.
+        return immutable_users(self.spec)
 
-        Impermanence wipes /etc/shadow anyway; and when every password is a
-        secret, the hash must be re-applied at every activation, not only
-        when the account is first created.
-        """
-        spec = self.spec
-        return spec.disk.impermanence or (
-            bool(self.password_secrets) and all(u.password == "secret" for u in spec.users))
+    @property
+    def home_unfree(self) -> tuple[UnfreeEntry, ...]:
+        return tuple(e for e in self.unfree if not e.system_only)
 
     @property
     def primary_user(self) -> str:
         admins = self.spec.admins or list(self.spec.users)
         return admins[0].name
+
+
+def keys_only_sentence(names: tuple[str, ...]) -> str:
+    if len(names) == 1:
+        return f"{names[0]} logs in with SSH keys only and has no password"
+    return f"{', '.join(names)} log in with SSH keys only and have no password"
 
 
 def host_id(hostname: str) -> str:
@@ -178,17 +186,37 @@ def _modules(spec: HostSpec) -> list[str]:
     return mods
 
 
-NVIDIA_UNFREE = ("nvidia-x11", "nvidia-settings", "nvidia-persistenced")
+# nvidia-settings is installed by default (hardware.nvidia.nvidiaSettings);
+# nvidia-persistenced only when enabled, which nixbtw does not do.
+NVIDIA_UNFREE = ("nvidia-x11", "nvidia-settings")
+
+# Unfree names that only complete another package: admitting the package
+# without them fails evaluation, so they are admitted with it.
+UNFREE_COMPANIONS: dict[str, tuple[str, ...]] = {
+    "steam": ("steam-unwrapped",),
+}
 
 
 def _unfree(spec: HostSpec) -> list[UnfreeEntry]:
     out: list[UnfreeEntry] = []
     if isinstance(spec.packages.unfree, list):
-        out += [UnfreeEntry(n, "asked for in the answers") for n in spec.packages.unfree]
+        for name in spec.packages.unfree:
+            out.append(UnfreeEntry(name, "asked for in the answers"))
+            out += [UnfreeEntry(c, f"needed by {name}") for c in UNFREE_COMPANIONS.get(name, ())]
     if "nvidia" in spec.hardware.gpu and spec.is_nixos:
-        out += [UnfreeEntry(n, "the NVIDIA driver (hardware.gpu has nvidia)") for n in NVIDIA_UNFREE]
+        out += [UnfreeEntry(n, "the NVIDIA driver (hardware.gpu has nvidia)", system_only=True)
+                for n in NVIDIA_UNFREE]
     seen: set[str] = set()
     return [e for e in out if not (e.name in seen or seen.add(e.name))]  # type: ignore[func-returns-value]
+
+
+def unfree_not_installed(spec: HostSpec) -> list[str]:
+    """Unfree names admitted by the answers that no package list installs."""
+    if not isinstance(spec.packages.unfree, list):
+        return []
+    installed = {name.rsplit(".", 1)[-1] for name in spec.packages.system}
+    companions = {c for n in spec.packages.unfree for c in UNFREE_COMPANIONS.get(n, ())}
+    return [n for n in spec.packages.unfree if n not in installed and n not in companions]
 
 
 def _kernel(spec: HostSpec) -> str | None:
@@ -212,16 +240,26 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
     if spec.services.openssh and not any(u.ssh_keys for u in spec.users):
         out.append("services.openssh is on but no user has ssh_keys: password login is off, "
                    "so nobody can log in over SSH.")
+    if spec.is_nixos and not spec.services.openssh and spec.lane != "nixos-wsl":
+        keyed = [u.name for u in spec.users if u.ssh_keys]
+        if keyed:
+            out.append(f"services.openssh is off, so the SSH keys of {', '.join(keyed)} let nobody "
+                       "in until you turn it on.")
     if spec.disk.impermanence and any(u.password == "none" for u in spec.users):
         names = ", ".join(u.name for u in spec.users if u.password == "none")
         out.append(f"impermanence wipes /etc/shadow at every boot: {names} can log in with SSH "
                    "keys only; give them password: secret for a password that survives.")
-    if spec.is_nixos and spec.lane != "nixos-wsl":
-        for u in spec.admins:
-            if u.password == "none" and not u.ssh_keys:
-                out.append(f"{u.name} has no password secret and no SSH key: after installing, set "
-                           f"a password before the first boot (nixos-enter --root /mnt -c 'passwd "
-                           f"{u.name}'), or nobody can log in.")
+    access = access_plan(spec)
+    if access is not None:
+        for name in access.console_password:
+            out.append(f"{name} has no password secret and no SSH key with sshd on: set a password "
+                       f"from the installer before the first boot (nixos-enter --root /mnt -c "
+                       f"'passwd {name}', see README.md), or nobody can log in.")
+        if access.keys_only:
+            out.append(f"{keys_only_sentence(access.keys_only)}, so sudo does not ask for one.")
+    for name in unfree_not_installed(spec):
+        out.append(f"packages.unfree admits {name} but no package list installs it: add it to "
+                   "packages.system (or install it yourself), or remove it.")
     if spec.packages.unfree == "all":
         out.append("packages.unfree: all admits every unfree package; naming them keeps "
                    "surprises out.")
@@ -303,4 +341,6 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         persist_directories=tuple(_persistence(spec)[0]),
         persist_files=tuple(_persistence(spec)[1]),
         video_drivers=tuple(_video_drivers(spec)),
+        boot=boot_plan(spec),
+        access=access_plan(spec),
     )

@@ -28,7 +28,8 @@ NixImpl = Literal["nix", "lix", "determinate"]
 System = Literal["x86_64-linux", "aarch64-linux", "aarch64-darwin", "x86_64-darwin"]
 Cpu = Literal["intel", "amd", "other"]
 Gpu = Literal["intel", "amd", "nvidia"]
-Loader = Literal["systemd-boot", "grub"]
+Loader = Literal["systemd-boot", "grub", "extlinux"]
+Firmware = Literal["uefi", "bios"]
 Layout = Literal["none", "ext4", "btrfs", "zfs"]
 SecretsTool = Literal["none", "sops-nix", "agenix"]
 HomeManagerMode = Literal["none", "nixos-module", "standalone", "darwin-module"]
@@ -79,6 +80,20 @@ def timezones() -> frozenset[str]:
         z for z in zoneinfo.available_timezones()
         if not z.startswith(("posix/", "right/")) and z not in {"localtime", "Factory"}
     ) | {"UTC"}
+
+
+@functools.cache
+def macos_timezones() -> frozenset[str]:
+    """The names `systemsetup -listtimezones` offers: the region/city zones of zone.tab.
+
+    macOS lists neither UTC nor the Etc/ and legacy aliases, and nix-darwin's
+    activation fails on a name the list lacks.
+    """
+    from importlib.resources import files
+
+    text = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    return frozenset(line.split("\t")[2] for line in text.splitlines()
+                     if line and not line.startswith("#"))
 
 
 def _is_timezone(name: str) -> bool:
@@ -190,8 +205,11 @@ class Hardware(_Model):
 
 
 class Boot(_Model):
+    firmware: Firmware | None = Field(
+        None, description="uefi or bios (legacy/CSM boot); default uefi. A facter report fills it in")
     loader: Loader | None = Field(
-        None, description="boot loader; default systemd-boot on NixOS, none elsewhere")
+        None, description="systemd-boot, grub, or extlinux (U-Boot boards); default systemd-boot "
+                          "on UEFI, grub on BIOS")
 
 
 class Disk(_Model):
@@ -349,7 +367,8 @@ class HostSpec(_Model):
         None, description="stateVersion of the first install; defaults to the release, never bumped")
     darwin_state_version: int | None = Field(
         None, description="nix-darwin's integer stateVersion; defaults to the release's newest")
-    timezone: str = Field("UTC", description="IANA time zone, e.g. Europe/Berlin")
+    timezone: str | None = Field(
+        None, description="IANA time zone, e.g. Europe/Berlin; default UTC on NixOS, macOS's own on darwin")
     locale: str = Field("en_US.UTF-8", description="default locale")
     hardware: Hardware = Field(default_factory=Hardware, description="the machine (NixOS lanes)")
     boot: Boot = Field(default_factory=Boot, description="boot loader (NixOS lanes)")
@@ -373,8 +392,8 @@ class HostSpec(_Model):
 
     @field_validator("timezone")
     @classmethod
-    def _timezone(cls, v: str) -> str:
-        if not _is_timezone(v):
+    def _timezone(cls, v: str | None) -> str | None:
+        if v is not None and not _is_timezone(v):
             raise _problem(f"{_clip(v)!r} is not an IANA time zone{did_you_mean(v, timezones())}",
                            "use a name like Europe/Berlin or America/New_York")
         return v
@@ -496,11 +515,17 @@ class HostSpec(_Model):
                         f"nix-darwin {self.release} accepts 1 to {top}",
                         f"use {top} for a new Mac, or keep the value the Mac was installed with")
 
+        from scaffold.access import access_problems
+        from scaffold.bootplan import boot_problems
+
         self._hardware_problems(add)
         self._lane_problems(add)
+        out.extend(boot_problems(self))
         self._user_problems(add)
         self._disk_problems(add)
         self._secret_problems(add)
+        if not any(p.field.startswith("users") for p in out):
+            out.extend(access_problems(self))
         return out
 
     def _lane_problems(self, add: Add) -> None:
@@ -552,7 +577,8 @@ class HostSpec(_Model):
             unused = {"locale": self.locale != "en_US.UTF-8",
                       "services.openssh": self.services.openssh}
             if lane == "home-manager":
-                unused["timezone"] = self.timezone != "UTC"
+                # "UTC" was the recorded default before the time zone became optional.
+                unused["timezone"] = self.timezone not in (None, "UTC")
             for i, u in enumerate(self.users):
                 unused[f"users.{i}.shell"] = u.shell != "bash"
                 unused[f"users.{i}.ssh_keys"] = bool(u.ssh_keys)
@@ -562,6 +588,11 @@ class HostSpec(_Model):
                     owner = "macOS" if lane == "darwin" else "the distribution"
                     add(field, f"lane {lane} leaves it to {owner}; nixbtw would not use it",
                         "remove it (or set it in home/<user>.nix yourself)")
+        if lane == "darwin" and self.timezone is not None and self.timezone not in macos_timezones():
+            add("timezone", f"macOS does not know {self.timezone!r}, and nix-darwin's activation "
+                f"stops on a name it does not list{did_you_mean(self.timezone, macos_timezones())}",
+                "use a name from `sudo systemsetup -listtimezones`, e.g. Europe/London, or remove it "
+                "to keep the Mac's own setting")
         if lane != "darwin" and self.darwin != Darwin():
             add("darwin", f"macOS settings do not apply to lane {lane}", "remove the darwin section")
 
@@ -606,7 +637,9 @@ class HostSpec(_Model):
     def _disk_problems(self, add: Add) -> None:
         disk = self.disk
         if disk.layout == "none":
-            for field, asked in {"disk.device": disk.device is not None,
+            # A BIOS machine's GRUB needs the boot disk even without disko.
+            bios = (self.boot.firmware or "uefi") == "bios"
+            for field, asked in {"disk.device": disk.device is not None and not bios,
                                  "disk.encrypt": disk.encrypt,
                                  "disk.swap_size": disk.swap_size is not None,
                                  "disk.impermanence": disk.impermanence}.items():

@@ -37,9 +37,9 @@ def _new(tree: Path) -> None:
     """0.2.0: a comment on the time zone line and a clearer placeholder."""
     host = tree / HOST_PARTIAL
     text = host.read_text()
-    text = text.replace("  time.timeZone = {{ s.timezone | nix_str }};",
-                        "  time.timeZone = {{ s.timezone | nix_str }}; # an IANA name, see timedatectl")
-    host.write_text(text)
+    line = '  time.timeZone = {{ (s.timezone or "UTC") | nix_str }};'
+    assert line in text, "the 0.2.0 change needs the time zone line of the host template"
+    host.write_text(text.replace(line, line + " # an IANA name, see timedatectl"))
     hw = tree / HW_PARTIAL
     hw.write_text(hw.read_text().replace("# PLACEHOLDER:", "# PLACEHOLDER (0.2.0):"))
 

@@ -1,6 +1,6 @@
 # oldtimer: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
-# WARNING: erin has no password secret and no SSH key: after installing, set a password before the first boot (nixos-enter --root /mnt -c 'passwd erin'), or nobody can log in.
+# WARNING: erin has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (nixos-enter --root /mnt -c 'passwd erin', see README.md), or nobody can log in.
 # Classic /etc/nixos without a flake: nixpkgs and home-manager come from
 # channels (see README.md); they must move to a new release together.
 { config, lib, pkgs, ... }:
@@ -13,6 +13,9 @@
   ];
 
   networking.hostName = "oldtimer";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "Europe/London";
   i18n.defaultLocale = "en_US.UTF-8";
 
@@ -20,6 +23,7 @@
   # A bounded boot menu keeps the ESP from filling up; older generations stay
   # in the store until garbage collection removes them.
   boot.loader.systemd-boot.configurationLimit = 20;
+  # Registers the loader in the firmware's boot menu.
   boot.loader.efi.canTouchEfiVariables = true;
 
   # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
@@ -33,8 +37,10 @@
     extraGroups = [ "wheel" "networkmanager" ];
     shell = pkgs.zsh;
   };
-  # No password is stored in this repo. Set one on the machine with `passwd`;
-  # it survives rebuilds because users.mutableUsers stays true.
+  # No password is stored in this repo. Set one from the installer before the
+  # first boot (README.md shows how), since root has none and passwd on the
+  # running machine asks for the old one:
+  #   nixos-enter --root /mnt -c 'passwd erin'
   programs.zsh.enable = true;
 
   # Collect garbage weekly but keep 30d of generations, so there is
@@ -52,8 +58,8 @@
   ];
 
   home-manager = {
-    # One nixpkgs for the system and every user: the unfree gate above covers
-    # home packages too.
+    # One nixpkgs for the system and every user, so home packages pass the
+    # same unfree and insecure gates as the system's.
     useGlobalPkgs = true;
     useUserPackages = true;
     # Existing dotfiles are moved aside instead of failing the activation.

@@ -32,6 +32,7 @@
 
   environment.systemPackages = [
     pkgs.git
+    pkgs.slack
   ];
 
   # nix-darwin's state version for the first install (its own integer, not the

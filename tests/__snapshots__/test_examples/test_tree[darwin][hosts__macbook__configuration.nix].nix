@@ -60,6 +60,7 @@
   environment.systemPackages = [
     pkgs.git
     pkgs.ripgrep
+    pkgs.vscode
   ];
 
   home-manager = {

@@ -14,6 +14,9 @@
   ];
 
   networking.hostName = "phoenix";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "Europe/Paris";
   i18n.defaultLocale = "en_US.UTF-8";
 
@@ -21,6 +24,7 @@
   # A bounded boot menu keeps the ESP from filling up; older generations stay
   # in the store until garbage collection removes them.
   boot.loader.systemd-boot.configurationLimit = 20;
+  # Registers the loader in the firmware's boot menu.
   boot.loader.efi.canTouchEfiVariables = true;
 
   # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.

@@ -1,11 +1,18 @@
 # Impermanence: / is emptied at every boot, and only what is listed here (plus
 # /home and /nix, which are separate subvolumes) survives, under /persist.
 # Anything else you want to keep must be added below before you reboot.
-{ ... }:
+{ config, ... }:
 
 {
   # Since 26.05 stage 1 runs on systemd, so the rollback is an initrd unit
   # (the old boot.initrd.postDeviceCommands hooks no longer run).
+  assertions = [
+    {
+      # Without a systemd initrd the unit below never runs and / is silently kept.
+      assertion = config.boot.initrd.systemd.enable;
+      message = "impermanence.nix rolls / back from a systemd initrd unit: keep boot.initrd.systemd.enable = true.";
+    }
+  ];
   boot.initrd.systemd.services.rollback-root = {
     description = "Roll back / to an empty state";
     wantedBy = [ "initrd.target" ];

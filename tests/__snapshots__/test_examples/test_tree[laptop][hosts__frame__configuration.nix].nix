@@ -1,5 +1,6 @@
 # frame: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
+# WARNING: services.openssh is off, so the SSH keys of alice let nobody in until you turn it on.
 { config, lib, pkgs, inputs, ... }:
 
 {
@@ -14,6 +15,9 @@
   ];
 
   networking.hostName = "frame";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "Europe/Amsterdam";
   i18n.defaultLocale = "en_US.UTF-8";
 
@@ -21,6 +25,7 @@
   # A bounded boot menu keeps the ESP from filling up; older generations stay
   # in the store until garbage collection removes them.
   boot.loader.systemd-boot.configurationLimit = 20;
+  # Registers the loader in the firmware's boot menu.
   boot.loader.efi.canTouchEfiVariables = true;
 
   # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
@@ -71,6 +76,7 @@
   environment.systemPackages = [
     pkgs.git
     pkgs.firefox
+    pkgs.spotify
   ];
 
   home-manager = {

@@ -1,5 +1,6 @@
 # relay-01: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
+# WARNING: ops logs in with SSH keys only and has no password, so sudo does not ask for one.
 # WARNING: packages.unfree: all admits every unfree package; naming them keeps surprises out.
 { config, lib, pkgs, inputs, ... }:
 
@@ -9,17 +10,25 @@
   ];
 
   networking.hostName = "relay-01";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "aarch64-linux";
   time.timeZone = "UTC";
   i18n.defaultLocale = "en_US.UTF-8";
 
   boot.loader.grub = {
     enable = true;
     efiSupport = true;
-    # EFI only: GRUB installs to the ESP, not to a disk's boot sector.
+    # UEFI: GRUB installs to the ESP, not to a disk's boot sector.
     device = "nodev";
+    # Installed at the removable-media path, which firmware boots without EFI variables.
+    efiInstallAsRemovable = true;
     configurationLimit = 20;
   };
-  boot.loader.efi.canTouchEfiVariables = true;
+  # aarch64: the loader is installed at the removable-media path and EFI
+  # variables are not written, since many boards' firmware cannot store them. A
+  # board that boots through U-Boot without UEFI needs boot.loader: extlinux.
+  boot.loader.efi.canTouchEfiVariables = false;
   # A pinned LTS series instead of the release default (6.18).
   boot.kernelPackages = pkgs.linuxPackages_6_12;
 
@@ -30,8 +39,11 @@
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
     ];
   };
-  # No password is stored in this repo. Set one on the machine with `passwd`;
-  # it survives rebuilds because users.mutableUsers stays true.
+
+  # ops logs in with SSH keys only and has no password, and root has none
+  # either: without this, sudo would ask for a password that does not exist and
+  # nobody could ever rebuild this machine.
+  security.sudo.wheelNeedsPassword = false;
 
   services.openssh = {
     enable = true;

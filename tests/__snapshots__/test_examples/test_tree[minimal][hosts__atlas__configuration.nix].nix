@@ -1,6 +1,6 @@
 # atlas: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
-# WARNING: alice has no password secret and no SSH key: after installing, set a password before the first boot (nixos-enter --root /mnt -c 'passwd alice'), or nobody can log in.
+# WARNING: alice has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (nixos-enter --root /mnt -c 'passwd alice', see README.md), or nobody can log in.
 { config, lib, pkgs, inputs, ... }:
 
 {
@@ -9,6 +9,9 @@
   ];
 
   networking.hostName = "atlas";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "UTC";
   i18n.defaultLocale = "en_US.UTF-8";
 
@@ -16,6 +19,7 @@
   # A bounded boot menu keeps the ESP from filling up; older generations stay
   # in the store until garbage collection removes them.
   boot.loader.systemd-boot.configurationLimit = 20;
+  # Registers the loader in the firmware's boot menu.
   boot.loader.efi.canTouchEfiVariables = true;
 
   networking.networkmanager.enable = true;
@@ -24,8 +28,10 @@
     isNormalUser = true;
     extraGroups = [ "wheel" "networkmanager" ];
   };
-  # No password is stored in this repo. Set one on the machine with `passwd`;
-  # it survives rebuilds because users.mutableUsers stays true.
+  # No password is stored in this repo. Set one from the installer before the
+  # first boot (README.md shows how), since root has none and passwd on the
+  # running machine asks for the old one:
+  #   nixos-enter --root /mnt -c 'passwd alice'
 
   nix.settings.experimental-features = [
     "nix-command"

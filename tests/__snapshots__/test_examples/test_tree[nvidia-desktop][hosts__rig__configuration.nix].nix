@@ -1,6 +1,6 @@
 # rig: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
-# WARNING: carol has no password secret and no SSH key: after installing, set a password before the first boot (nixos-enter --root /mnt -c 'passwd carol'), or nobody can log in.
+# WARNING: carol has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (nixos-enter --root /mnt -c 'passwd carol', see README.md), or nobody can log in.
 { config, lib, pkgs, inputs, ... }:
 
 {
@@ -11,6 +11,9 @@
   ];
 
   networking.hostName = "rig";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "America/Chicago";
   i18n.defaultLocale = "en_US.UTF-8";
 
@@ -18,6 +21,7 @@
   # A bounded boot menu keeps the ESP from filling up; older generations stay
   # in the store until garbage collection removes them.
   boot.loader.systemd-boot.configurationLimit = 20;
+  # Registers the loader in the firmware's boot menu.
   boot.loader.efi.canTouchEfiVariables = true;
 
   # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
@@ -42,8 +46,10 @@
     extraGroups = [ "wheel" "networkmanager" ];
     shell = pkgs.fish;
   };
-  # No password is stored in this repo. Set one on the machine with `passwd`;
-  # it survives rebuilds because users.mutableUsers stays true.
+  # No password is stored in this repo. Set one from the installer before the
+  # first boot (README.md shows how), since root has none and passwd on the
+  # running machine asks for the old one:
+  #   nixos-enter --root /mnt -c 'passwd carol'
   programs.fish.enable = true;
 
   nix.settings.experimental-features = [
@@ -64,11 +70,10 @@
   nixpkgs.config = {
     allowUnfreePackages = [
       "steam" # asked for in the answers
-      "steam-unwrapped" # asked for in the answers
+      "steam-unwrapped" # needed by steam
       "discord" # asked for in the answers
       "nvidia-x11" # the NVIDIA driver (hardware.gpu has nvidia)
       "nvidia-settings" # the NVIDIA driver (hardware.gpu has nvidia)
-      "nvidia-persistenced" # the NVIDIA driver (hardware.gpu has nvidia)
     ];
   };
 

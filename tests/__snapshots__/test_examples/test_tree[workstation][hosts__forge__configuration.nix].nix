@@ -1,5 +1,6 @@
 # forge: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
+# WARNING: alice logs in with SSH keys only and has no password, so sudo does not ask for one.
 { config, lib, pkgs, inputs, ... }:
 
 {
@@ -9,6 +10,9 @@
   ];
 
   networking.hostName = "forge";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "Europe/Berlin";
   i18n.defaultLocale = "en_US.UTF-8";
 
@@ -16,6 +20,7 @@
   # A bounded boot menu keeps the ESP from filling up; older generations stay
   # in the store until garbage collection removes them.
   boot.loader.systemd-boot.configurationLimit = 20;
+  # Registers the loader in the firmware's boot menu.
   boot.loader.efi.canTouchEfiVariables = true;
 
   # Microcode and firmware blobs fix CPU errata and make Wi-Fi/GPU work.
@@ -37,8 +42,11 @@
     isNormalUser = true;
     shell = pkgs.fish;
   };
-  # No password is stored in this repo. Set one on the machine with `passwd`;
-  # it survives rebuilds because users.mutableUsers stays true.
+
+  # alice logs in with SSH keys only and has no password, and root has none
+  # either: without this, sudo would ask for a password that does not exist and
+  # nobody could ever rebuild this machine.
+  security.sudo.wheelNeedsPassword = false;
   programs.fish.enable = true;
   programs.zsh.enable = true;
 
@@ -82,6 +90,8 @@
     pkgs.vim
     pkgs.firefox
     pkgs.python3Packages.black
+    pkgs.spotify
+    pkgs.slack
   ];
 
   home-manager = {

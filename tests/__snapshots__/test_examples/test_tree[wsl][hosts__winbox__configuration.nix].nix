@@ -9,12 +9,15 @@
   ];
 
   networking.hostName = "winbox";
+  # The platform is stated here, not left to a generated hardware file (NixOS-WSL has none):
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "Europe/Warsaw";
   i18n.defaultLocale = "en_US.UTF-8";
 
   # NixOS-WSL boots from Windows: no boot loader, no disks, no hardware file.
   wsl.enable = true;
-  # The user `wsl.exe` logs in as.
+  # The user `wsl.exe` logs in as; NixOS-WSL lets wheel use sudo without a password.
   wsl.defaultUser = "ivan";
 
   users.users.ivan = {
@@ -22,8 +25,6 @@
     extraGroups = [ "wheel" ];
     shell = pkgs.fish;
   };
-  # No password is stored in this repo. Set one on the machine with `passwd`;
-  # it survives rebuilds because users.mutableUsers stays true.
   programs.fish.enable = true;
 
   nix.settings.experimental-features = [
@@ -45,8 +46,8 @@
   ];
 
   home-manager = {
-    # One nixpkgs for the system and every user: the unfree gate above covers
-    # home packages too.
+    # One nixpkgs for the system and every user, so home packages pass the
+    # same unfree and insecure gates as the system's.
     useGlobalPkgs = true;
     useUserPackages = true;
     # Existing dotfiles are moved aside instead of failing the activation.

@@ -12,6 +12,9 @@
   ];
 
   networking.hostName = "vault";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "x86_64-linux";
   time.timeZone = "UTC";
   i18n.defaultLocale = "en_US.UTF-8";
 
@@ -19,6 +22,7 @@
   # A bounded boot menu keeps the ESP from filling up; older generations stay
   # in the store until garbage collection removes them.
   boot.loader.systemd-boot.configurationLimit = 20;
+  # Registers the loader in the firmware's boot menu.
   boot.loader.efi.canTouchEfiVariables = true;
 
   # ZFS refuses to import a pool written by another host: hostId must be set
