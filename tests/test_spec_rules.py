@@ -64,7 +64,8 @@ def test_agenix_takes_ssh_keys() -> None:
 
 
 def test_impermanence_needs_a_layout_that_can_roll_back() -> None:
-    lines = refused(disk={"layout": "ext4", "device": "/dev/disk/by-id/x", "impermanence": True})
+    lines = refused(disk={"layout": "ext4", "device": "/dev/disk/by-id/x", "impermanence": True},
+                    services={"openssh": True}, users=[{"name": "alice", "admin": True, "ssh_keys": [SSH]}])
     assert lines == ["disk.impermanence: layout ext4 cannot roll back / at boot; "
                      "use layout btrfs or zfs for impermanence"]
 
@@ -178,3 +179,48 @@ def test_etc_time_zones_are_iana_names() -> None:
 def test_cpu_on_darwin_is_refused_not_dropped() -> None:
     lines = refused(lane="darwin", system="aarch64-darwin", hardware={"cpu": "amd"})
     assert lines[0].startswith("hardware.cpu: lane darwin is not NixOS")
+
+
+def test_systemd_boot_on_a_bios_machine_is_refused() -> None:
+    lines = refused(boot={"firmware": "bios", "loader": "systemd-boot"},
+                    disk={"layout": "ext4", "device": "/dev/disk/by-id/ata-X"})
+    assert lines == ["boot.loader: systemd-boot starts only from UEFI firmware; use loader: grub on a BIOS machine"]
+
+
+def test_grub_on_bios_without_disko_needs_the_boot_disk() -> None:
+    assert refused(boot={"firmware": "bios"}) == [
+        "disk.device: GRUB on BIOS installs into the boot sector of a disk, and none is named; "
+        "set disk.device to /dev/disk/by-id/... of the boot disk"]
+
+
+def test_grub_on_bios_without_disko_takes_the_boot_disk() -> None:
+    spec = build_spec({"hostname": "h", "users": [{"name": "alice", "admin": True}],
+                       "boot": {"firmware": "bios"}, "disk": {"device": "/dev/disk/by-id/ata-X"}}, on=TODAY)
+    assert spec.disk.device == "/dev/disk/by-id/ata-X"
+
+
+def test_extlinux_is_for_boards_only() -> None:
+    assert refused(boot={"loader": "extlinux"})[0].startswith(
+        "boot.loader: extlinux is for U-Boot boards, and nothing on a PC reads it")
+    assert refused(system="aarch64-linux", boot={"firmware": "bios"})[0].startswith(
+        "boot.firmware: aarch64 machines have no BIOS")
+
+
+def test_darwin_refuses_a_time_zone_macos_does_not_list() -> None:
+    lines = refused(lane="darwin", system="aarch64-darwin", timezone="UTC")
+    assert lines[0].startswith("timezone: macOS does not know 'UTC'")
+    build_spec({"hostname": "m", "lane": "darwin", "system": "aarch64-darwin",
+                "users": [{"name": "alice", "admin": True}], "timezone": "Europe/London"}, on=TODAY)
+
+
+def test_an_admin_with_no_way_in_is_refused() -> None:
+    # Impermanence forgets a password set with passwd, and there is no key.
+    lines = refused(disk={"layout": "btrfs", "device": "/dev/disk/by-id/ata-X", "impermanence": True})
+    assert lines == ["users.0: admin alice would have no way to log in (impermanence wipes a password set "
+                     "with passwd); add an SSH key (with services.openssh: true) or password: secret"]
+
+
+def test_keys_without_sshd_are_no_way_in() -> None:
+    lines = refused(disk={"layout": "btrfs", "device": "/dev/disk/by-id/ata-X", "impermanence": True},
+                    users=[{"name": "alice", "admin": True, "ssh_keys": [SSH]}])
+    assert lines[0].endswith("set services.openssh: true, or give them password: secret")
