@@ -173,8 +173,7 @@ def _secrets(tool: str, specs: list[HostSpec]) -> RepoSecrets:
     if tool != "agenix":
         return RepoSecrets(tool=tool, admin_keys=keys, hosts=hosts)
     files = [SecretFile(file=f"{s.hostname}-{u.name}-password.age", host=s.hostname,
-                        why=f"{u.name}'s password hash on {s.hostname}: "
-                        f"mkpasswd -m yescrypt | agenix -e {s.hostname}-{u.name}-password.age")
+                        why=f"{u.name}'s password hash on {s.hostname} (its README creates it)")
              for s in specs for u in s.users if u.password == "secret"]
     return RepoSecrets(tool=tool, admin_keys=keys, hosts=hosts, files=files)
 

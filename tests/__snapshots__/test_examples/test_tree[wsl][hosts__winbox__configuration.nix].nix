@@ -45,8 +45,7 @@
   ];
 
   home-manager = {
-    # One nixpkgs for the system and every user: the unfree gate above covers
-    # home packages too.
+    # One nixpkgs for the system and every user.
     useGlobalPkgs = true;
     useUserPackages = true;
     # Existing dotfiles are moved aside instead of failing the activation.
