@@ -20,27 +20,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import process
+from scaffold.encrypted import NotEncrypted, age_stanzas, sops_recipients, ssh_tag
 from scaffold.errors import InputError, Problem, ToolError, ToolMissing
 from scaffold.facter import FacterDisk, FacterFacts, facter_warnings, read_facter
 from scaffold.plan import HOST_KEY, PERSIST, disk_plan, make_plan
 from scaffold.process import stream
 from scaffold.recipients import add_sops_recipient, set_agenix_host_key
 from scaffold.spec import HostSpec
-from scaffold.sshage import age_recipient
+from scaffold.sshage import age_recipient, ed25519_public_key
 from scaffold.update import host_dirs, host_spec
 
 __all__ = [
     "Bootstrap", "FacterDisk", "FacterFacts", "HostKey", "Install", "add_sops_recipient",
     "bootstrap", "check_target", "facter_warnings", "host_key", "host_key_path", "plan_install",
-    "read_facter", "set_agenix_host_key", "stream",
+    "read_facter", "secret_files", "set_agenix_host_key", "stream", "unreadable",
 ]
 
 log = logging.getLogger(__name__)
 
 NIXOS_ANYWHERE = "nixos-anywhere"
-NIX_RUN = ("nix", "run", "github:nix-community/nixos-anywhere", "--")
-AGENIX_RUN = ("nix", "run", "github:ryantm/agenix", "--")
+# The repository's dev shell has the tools its READMEs run, pinned by flake.lock.
+NIX_DEVELOP = ("nix", "develop", "-c")
 DISK_KEY_ENV = "NIXBTW_DISK_KEY_FILE"
+# Typed, not echoed, kept out of the shell history, written 0600 and without a newline.
+DISK_KEY_READ = ("(umask 077 && printf 'Disk passphrase: ' && read -rs pass && echo "
+                 "&& printf '%s' \"$pass\" > {file})")
 _USER = r"[A-Za-z_][A-Za-z0-9_.-]*"
 _ADDRESS = r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9]+)?"
 _TARGET = re.compile(rf"(?:{_USER})@(?:{_ADDRESS})")
@@ -62,8 +66,8 @@ class Install:
         return [f"/{self.host_key}", f"/{self.host_key}.pub"]
 
     def command(self, *, installed: bool) -> list[str]:
-        """The argv to run: through `nix run` when nixos-anywhere is not installed."""
-        return list(self.argv) if installed else [*NIX_RUN, *self.argv[1:]]
+        """The argv to run: from the repository's dev shell when nixos-anywhere is not installed."""
+        return list(self.argv) if installed else [*NIX_DEVELOP, *self.argv]
 
 
 def check_target(target: str) -> str:
@@ -107,7 +111,7 @@ def plan_install(spec: HostSpec, *, repo: Path, target: str, keys_dir: Path,
             raise InputError("--disk-key", f"{host}'s disk is encrypted, and disko reads the "
                              f"passphrase from {disk.key_file} while formatting",
                              f"pass --disk-key FILE or set {DISK_KEY_ENV}=FILE "
-                             "(printf '%s' 'passphrase' > FILE: no newline)")
+                             f"(write it without a newline: {DISK_KEY_READ.format(file='FILE')})")
         argv += ["--disk-encryption-keys", disk.key_file, str(disk_key)]
     if ssh_port is not None:
         if not 0 < ssh_port < 65536:
@@ -136,7 +140,7 @@ def disk_key_file(spec: HostSpec, given: str | None, *, must_exist: bool) -> Pat
     path = Path(given).expanduser().resolve()
     if not must_exist:
         return path
-    fix = "write it with printf '%s' 'passphrase' > FILE (no newline), and pass that FILE"
+    fix = f"write it without a newline, e.g. {DISK_KEY_READ.format(file='FILE')}, and pass that FILE"
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -161,48 +165,95 @@ class HostKey:
         return age_recipient(self.public, field=f"{self.private}.pub")
 
 
-@contextmanager
-def host_key(host: str, rel: str) -> Iterator[HostKey]:
-    """A fresh ed25519 host key at `rel` inside a private temporary tree, removed afterwards.
+def _key_tree(host: str) -> tuple[Path, Callable[[], None]]:
+    root = Path(tempfile.mkdtemp(prefix=f"nixbtw-{host}-keys-"))
 
+    def remove() -> None:
+        shutil.rmtree(root, ignore_errors=True)
+        if root.exists():
+            log.warning("warning: could not remove %s, which holds a private key: delete it", root)
+    return root, remove
+
+
+def _key_dirs(root: Path, rel: str) -> Path:
+    key = root / rel
+    for parent in reversed(key.relative_to(root).parents[:-1]):
+        (root / parent).mkdir(mode=0o755)
+        (root / parent).chmod(0o755)  # mkdir's mode is masked by the umask
+    return key
+
+
+@contextmanager
+def host_key(host: str, rel: str, existing: Path | None = None) -> Iterator[HostKey]:
+    """The host's ed25519 key at `rel` inside a private temporary tree, removed afterwards.
+
+    A fresh key, or a copy of `existing` (the key of an earlier run that stopped
+    before installing, so the secrets re-encrypted for it stay readable).
     The tree's root is 0700 (only we can reach the key here). The directories
     inside it are 0755 and the key 0600: nixos-anywhere copies them with tar,
     permissions included, and /etc on the target must stay readable.
     """
-    root = Path(tempfile.mkdtemp(prefix=f"nixbtw-{host}-keys-"))
+    public = _existing_public(existing) if existing is not None else None
+    root, remove = _key_tree(host)
     try:
-        key = root / rel
-        for parent in reversed(key.relative_to(root).parents[:-1]):
-            (root / parent).mkdir(mode=0o755)
-            (root / parent).chmod(0o755)  # mkdir's mode is masked by the umask
-        process.run(["ssh-keygen", "-t", "ed25519", "-N", "", "-C", f"root@{host}", "-f", str(key)],
-                    check=True)
-        key.chmod(0o600)
-        public = key.with_name(key.name + ".pub").read_text(encoding="utf-8").strip()
+        key = _key_dirs(root, rel)
+        if existing is not None and public is not None:
+            shutil.copyfile(existing, key)
+            key.chmod(0o600)
+            key.with_name(key.name + ".pub").write_text(public + "\n", encoding="utf-8")
+        else:
+            process.run(["ssh-keygen", "-t", "ed25519", "-N", "", "-C", f"root@{host}", "-f", str(key)],
+                        check=True)
+            key.chmod(0o600)
+            public = key.with_name(key.name + ".pub").read_text(encoding="utf-8").strip()
         yield HostKey(root=root, private=key, public=public)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
-        if root.exists():
-            log.warning("warning: could not remove %s, which holds a private key: delete it", root)
+        remove()
+
+
+def _existing_public(path: Path) -> str:
+    """The public line of a host key passed with --host-key (unencrypted ed25519 only)."""
+    fix = "pass the private key file an earlier nixbtw bootstrap kept (ssh_host_ed25519_key)"
+    if not path.is_file():
+        raise InputError("--host-key", f"{path} is not a file", fix)
+    proc = process.run(["ssh-keygen", "-y", "-P", "", "-f", str(path)], check=False)
+    if proc.returncode != 0:
+        raise InputError("--host-key", f"{path} is not an unencrypted SSH private key "
+                         "(a host key has no passphrase)", fix)
+    public = proc.stdout.strip()
+    ed25519_public_key(public, field="--host-key")
+    return public
+
+
+def keep_key(host: str, key: HostKey) -> Path:
+    """Copy the key out of the temporary tree into a private directory that outlives the run."""
+    kept = Path(tempfile.mkdtemp(prefix=f"nixbtw-{host}-hostkey-"))
+    shutil.copyfile(key.private, kept / key.private.name)
+    (kept / key.private.name).chmod(0o600)
+    (kept / f"{key.private.name}.pub").write_text(key.public + "\n", encoding="utf-8")
+    return kept / key.private.name
 
 
 # --- secrets: .sops.yaml and secrets/secrets.nix ---------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class Rekey:
-    argv: tuple[str, ...]
-    cwd: Path
-    needed: bool  # is there anything encrypted yet?
+_SECRET_REF = re.compile(r"\.\./\.\./(secrets/[\w.@+-]+)")
 
 
-def _rekey(spec: HostSpec, repo: Path) -> Rekey | None:
+def secret_files(spec: HostSpec, repo: Path, *, on: dt.date) -> list[str]:
+    """The encrypted files the host reads: those nixbtw wrote rules for and any its .nix names."""
+    plan = make_plan(spec, on=on)
+    host_dir = repo / "hosts" / spec.hostname
+    named: list[str] = []
+    for path in sorted(host_dir.rglob("*.nix")) if host_dir.is_dir() else []:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            named += _SECRET_REF.findall(line.split("#", 1)[0])
     if spec.secrets.tool == "sops-nix":
-        file = f"secrets/{spec.hostname}.yaml"
-        return Rekey(("sops", "updatekeys", "-y", file), repo, (repo / file).is_file())
-    if spec.secrets.tool == "agenix":
-        return Rekey(("agenix", "-r"), repo / "secrets", any((repo / "secrets").glob("*.age")))
-    return None
+        files = [f"secrets/{spec.hostname}.yaml", *(f for f in named if not f.endswith(".age"))]
+    elif spec.secrets.tool == "agenix":
+        files = [*(s.file for s in plan.password_secrets), *(f for f in named if f.endswith(".age"))]
+    else:
+        files = []
+    return list(dict.fromkeys(files))
 
 
 def _missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem]:
@@ -211,9 +262,10 @@ def _missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem
     if not plan.password_secrets:
         return []
     if spec.secrets.tool == "sops-nix":
-        files = {f"secrets/{spec.hostname}.yaml": f"sops secrets/{spec.hostname}.yaml"}
+        files = {f"secrets/{spec.hostname}.yaml": f"nix develop -c sops secrets/{spec.hostname}.yaml"}
     else:
-        files = {s.file: f"cd secrets && agenix -e {Path(s.file).name}" for s in plan.password_secrets}
+        files = {s.file: f"cd secrets && nix develop .. -c agenix -e {Path(s.file).name}"
+                 for s in plan.password_secrets}
     problems = [Problem(file, "does not exist, and the host's configuration reads it",
                         f"create it first ({how}; encrypted for the admins is enough: bootstrap adds "
                         "the host), git add it, then run bootstrap again")
@@ -235,38 +287,107 @@ def _tracked(repo: Path, rel: str) -> bool:
     return proc.returncode == 0
 
 
-def wire_secrets(spec: HostSpec, repo: Path, key: HostKey, say: Callable[[str], None]) -> list[str]:
-    """Give the host's key to the secrets tool and re-encrypt; returns the files edited."""
+def unreadable(tool: str, repo: Path, files: list[str], public: str) -> dict[str, str]:
+    """The files (of those that exist) not encrypted for the host key `public`, and why."""
+    out: dict[str, str] = {}
+    for rel in files:
+        path = repo / rel
+        if not path.is_file():
+            continue
+        try:
+            if tool == "sops-nix":
+                recipient = age_recipient(public)
+                if recipient not in sops_recipients(path.read_text(encoding="utf-8")):
+                    out[rel] = f"is not encrypted for the host's key ({recipient})"
+            elif ("ssh-ed25519", ssh_tag(public)) not in {s[:2] for s in age_stanzas(path.read_bytes())}:
+                out[rel] = f"is not encrypted for the host's key (no ssh-ed25519 {ssh_tag(public)} stanza)"
+        except (NotEncrypted, UnicodeDecodeError) as err:
+            out[rel] = str(err) if isinstance(err, NotEncrypted) else "is not text (not a sops file)"
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Rekey:
+    argv: tuple[str, ...]
+    cwd: Path
+
+    def line(self, repo: Path, *, develop: bool) -> str:
+        """The command to paste, from the repository."""
+        argv = [*NIX_DEVELOP[:2], *([".."] if self.cwd != repo else []), "-c", *self.argv] if develop \
+            else list(self.argv)
+        where = "" if self.cwd == repo else f"cd {shlex.quote(str(self.cwd.relative_to(repo)))} && "
+        return where + shlex.join(argv)
+
+
+def _rekeys(tool: str, repo: Path, files: list[str]) -> list[Rekey]:
+    if tool == "sops-nix":
+        return [Rekey(("sops", "updatekeys", "-y", f), repo) for f in files]
+    return [Rekey(("agenix", "-r"), repo / "secrets")]
+
+
+def _has_dev_shell(repo: Path) -> bool:
+    try:
+        return "devShells" in (repo / "flake.nix").read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def wire_secrets(spec: HostSpec, repo: Path, key: HostKey, say: Callable[[str], None], *,
+                 on: dt.date) -> tuple[list[str], list[Problem]]:
+    """Give the host's key to the secrets tool, re-encrypt, and check every file it reads.
+
+    Returns the files edited and, when a file the host reads is still not
+    encrypted for its key (the tool is missing or did not re-encrypt), one
+    problem per file with the command that fixes it.
+    """
     host, tool = spec.hostname, spec.secrets.tool
     if tool == "none":
-        return []
+        return [], []
+    files = secret_files(spec, repo, on=on)
     rel = ".sops.yaml" if tool == "sops-nix" else "secrets/secrets.nix"
-    path = repo / rel
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(rel, f"cannot be read ({err.strerror or err})",
-                         "restore it from git or with nixbtw update") from None
-    text = (add_sops_recipient(text, host, key.age_recipient) if tool == "sops-nix"
-            else set_agenix_host_key(text, host, key.public))
-    path.write_text(text, encoding="utf-8")
-    say(f"nixbtw: {rel}: added {host}'s new host key")
-    rekey = _rekey(spec, repo)
-    assert rekey is not None
-    command = shlex.join(rekey.argv)
-    where = "" if rekey.cwd == repo else f"cd {shlex.quote(str(rekey.cwd.relative_to(repo)))} && "
-    if not rekey.needed:
-        return [rel]
-    if shutil.which(rekey.argv[0]) is None:
-        if rekey.argv[0] == "agenix":
-            command = shlex.join([*AGENIX_RUN, *rekey.argv[1:]])
-        say(f"warning: {rekey.argv[0]} is not installed, so the secrets are not re-encrypted for "
-            f"{host}, and it cannot decrypt them until you run this in {repo}, commit and deploy "
-            f"again:\n  {where}{command}")
-        return [rel]
-    say(f"$ {where}{command}")
-    process.run(list(rekey.argv), check=True, cwd=rekey.cwd)
-    return [rel, rekey.argv[-1] if tool == "sops-nix" else "secrets"]
+    edited: list[str] = []
+    if tool == "sops-nix" or files:  # secrets.nix names a host only for the files it reads
+        path = repo / rel
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(rel, f"cannot be read ({err.strerror or err})",
+                             "restore it from git or with nixbtw update") from None
+        text = (add_sops_recipient(text, host, key.age_recipient) if tool == "sops-nix"
+                else set_agenix_host_key(text, host, key.public))
+        path.write_text(text, encoding="utf-8")
+        say(f"nixbtw: {rel}: added {host}'s host key")
+        edited.append(rel)
+    pending = unreadable(tool, repo, files, key.public)
+    if not pending:
+        return edited, []
+    rekeys = _rekeys(tool, repo, sorted(pending))
+    failed: dict[str, str] = {}
+    if shutil.which(rekeys[0].argv[0]) is not None:
+        for rekey in rekeys:
+            say(f"$ {rekey.line(repo, develop=False)}")
+            proc = process.run(list(rekey.argv), check=False, cwd=rekey.cwd)
+            if proc.returncode != 0:
+                detail = (proc.stderr or proc.stdout).strip().splitlines()
+                failed[shlex.join(rekey.argv)] = f"exit {proc.returncode}" + (f": {detail[-1]}" if detail else "")
+        edited += [f for f in pending if f not in edited]
+        pending = unreadable(tool, repo, files, key.public)
+    develop = _has_dev_shell(repo)
+    problems = []
+    for rekey in rekeys:
+        todo = [f for f in pending if tool != "sops-nix" or f == rekey.argv[-1]]
+        if not todo:
+            continue
+        why = failed.get(shlex.join(rekey.argv))
+        state = (f"{rekey.argv[0]} failed ({why})" if why else
+                 f"{rekey.argv[0]} is not installed" if shutil.which(rekey.argv[0]) is None else
+                 f"{rekey.argv[0]} ran but did not re-encrypt")
+        for file in todo:
+            problems.append(Problem(file, f"{pending[file]}: {state}, so {host} could not decrypt "
+                                    "it at its first activation and nobody could log in",
+                                    f"run in {repo}: {rekey.line(repo, develop=develop)} && git add "
+                                    f"{f'{rel} {file}' if tool == 'sops-nix' else 'secrets'}"))
+    return edited, problems
 
 
 # --- the nixos-facter report ------------------------------------------------------------------
@@ -301,8 +422,14 @@ def _require(tool: str, how: str) -> None:
 
 def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str | None = None,
               facter_report: Path | None = None, print_only: bool = False, ssh_port: int | None = None,
-              say: Callable[[str], None] = log.info) -> Bootstrap:
-    """Install `host` of the repository at `repo` on `target` (or only plan it, with print_only)."""
+              existing_key: Path | None = None, say: Callable[[str], None] = log.info) -> Bootstrap:
+    """Install `host` of the repository at `repo` on `target` (or only plan it, with print_only).
+
+    Refuses to install while a secret the host reads is not encrypted for its
+    key: with `users.mutableUsers = false`, a password the host cannot decrypt
+    leaves the account locked. The key is then kept, for the rerun
+    (`existing_key`) after the secrets are re-encrypted for it.
+    """
     check_target(target)
     repo = repo.absolute()
     hosts = host_dirs(repo)
@@ -331,22 +458,36 @@ def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str 
         return Bootstrap(preview, tuple(command), None, (*warnings, *map(str, problems)))
     if problems:
         raise InputError(problems=problems)
-    _require(NIXOS_ANYWHERE, "install it (nix profile install github:nix-community/nixos-anywhere), "
-             f"or run it through Nix: `nixbtw bootstrap {host} --target {target} --print` prints "
-             "the `nix run github:nix-community/nixos-anywhere -- ...` command")
+    _require(NIXOS_ANYWHERE, "run bootstrap from the repository's dev shell, which has it pinned "
+             f"by flake.lock: nix develop -c nixbtw bootstrap {host} --target {target} ...")
     _require("ssh-keygen", "install OpenSSH (Debian: apt-get install openssh-client; "
              "Nix: nix shell nixpkgs#openssh)")
-    with host_key(host, host_key_path(spec)) as key:
+    with host_key(host, host_key_path(spec), existing_key) as key:
         install = plan_install(spec, repo=repo, target=target, keys_dir=key.root,
                                disk_key=key_file, facter=facter, ssh_port=ssh_port)
-        say(f"nixbtw: new host key for {host}: {key.public} ({key.age_recipient})")
-        edited = wire_secrets(spec, repo, key, say)
+        say(f"nixbtw: {'the' if existing_key else 'new'} host key for {host}: {key.public} "
+            f"({key.age_recipient})")
+        edited, unsealed = wire_secrets(spec, repo, key, say, on=on)
+        if unsealed:
+            kept = existing_key or keep_key(host, key)
+            rerun = ["nixbtw", "bootstrap", host, "--repo", str(repo), "--target", target,
+                     *(["--ssh-port", str(ssh_port)] if ssh_port is not None else []),
+                     *(["--disk-key", str(key_file)] if key_file is not None else []),
+                     "--host-key", str(kept)]
+            raise InputError(problems=[*unsealed, Problem(
+                "--host-key", f"nothing was installed; {host}'s key is kept in {kept} "
+                f"({'yours' if existing_key else 'private to you'})",
+                f"once the files above are re-encrypted, rerun with the same key: {shlex.join(rerun)}")])
         say(f"$ {shlex.join(install.argv)}")
         code = stream(list(install.argv), cwd=install.cwd)
         if code != 0:
             if edited:
-                say(f"nixbtw: the new host key is discarded; {', '.join(edited)} names it until "
-                    "bootstrap runs again (which replaces it)")
+                say(f"nixbtw: {', '.join(edited)} name{'s' if len(edited) == 1 else ''} the host key "
+                    "of this run; bootstrap replaces it when it runs again (or pass --host-key to "
+                    "reuse a kept key)")
             raise ToolError(list(install.argv), code)
+        if existing_key is not None:
+            say(f"nixbtw: {host} has its key now; delete your copy: rm -rf "
+                f"{shlex.quote(str(existing_key.parent))}")
         return Bootstrap(install, install.argv, key.age_recipient, tuple(warnings),
                          tuple(edited))

@@ -90,6 +90,15 @@ def module_name_verified(input_name: str, kind: str, attr: str) -> bool:
     return False
 
 
+def package_verified(expr: str) -> bool:
+    """Is `pkgs.<attr>` or `inputs.<flake>.packages.${system}.<attr>` on the verified list?"""
+    if expr.startswith("pkgs."):
+        wanted = ("package", "pkg:" + expr.removeprefix("pkgs."))
+    else:
+        wanted = ("flake", "flake:" + expr.removeprefix("inputs.").replace("${system}", "<system>"))
+    return any((entry.scope, entry.option) == wanted for entry in table())
+
+
 # disko content trees nest by `type`: which schema applies to a key depends on
 # the value of the `type` next to it, so they are checked by walking the tree.
 _DISKO_CHILDREN = {

@@ -75,6 +75,8 @@ class RepoSpec(_Model):
     # Seeds for .sops.yaml / secrets/secrets.nix, written once when first needed.
     sops: RepoSecrets = Field(default_factory=RepoSecrets)
     agenix: RepoSecrets = Field(default_factory=RepoSecrets)
+    # The commands the hosts' READMEs tell the user to run, for the dev shell.
+    tools: list[str] = Field(default_factory=list)
 
 
 def kind_of(spec: HostSpec) -> Kind:
@@ -101,6 +103,35 @@ def input_names(spec: HostSpec) -> list[str]:
     if spec.nix == "determinate" and spec.lane != "home-manager":
         names.append("determinate")
     return names
+
+
+# name -> (Nix expression in the dev shell, what the READMEs run it for); canonical order.
+DEV_TOOLS: dict[str, tuple[str, str]] = {
+    "nixos-anywhere": ("pkgs.nixos-anywhere", "installs a host over SSH"),
+    "disko": ("pkgs.disko", "formats a disk by hand from the installer"),
+    "sops": ("pkgs.sops", "edits and re-encrypts secrets/<host>.yaml"),
+    "ssh-to-age": ("pkgs.ssh-to-age", "turns a host's SSH key into its age key"),
+    "age": ("pkgs.age", "age-keygen makes your own age key"),
+    "agenix": ("inputs.agenix.packages.${system}.agenix", "edits and re-keys secrets/*.age"),
+    "mkpasswd": ("pkgs.mkpasswd", "hashes a password for a password secret"),
+}
+# Where an admin runs the tools from: any of these, whatever the hosts run.
+DEV_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
+
+
+def dev_tools(spec: HostSpec) -> set[str]:
+    """The tools one host's README runs (from the repository's dev shell)."""
+    tools = set()
+    if spec.lane == "nixos-flake" and spec.disk.layout != "none":
+        tools |= {"nixos-anywhere", "disko"}
+    if spec.lane != "darwin" and spec.secrets.tool == "sops-nix":
+        tools |= {"sops", "ssh-to-age", "age"}
+    if spec.lane != "darwin" and spec.secrets.tool == "agenix":
+        tools.add("agenix")
+    if spec.lane != "darwin" and spec.secrets.tool != "none" and any(
+            u.password == "secret" for u in spec.users):
+        tools.add("mkpasswd")
+    return tools
 
 
 def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
@@ -130,6 +161,7 @@ def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
                for s in specs if s.hm_mode == "standalone" for u in s.users],
         sops=_secrets("sops-nix", sops),
         agenix=_secrets("agenix", agenix),
+        tools=[t for t in DEV_TOOLS if any(t in dev_tools(s) for s in specs)],
     )
 
 
@@ -141,8 +173,7 @@ def _secrets(tool: str, specs: list[HostSpec]) -> RepoSecrets:
     if tool != "agenix":
         return RepoSecrets(tool=tool, admin_keys=keys, hosts=hosts)
     files = [SecretFile(file=f"{s.hostname}-{u.name}-password.age", host=s.hostname,
-                        why=f"{u.name}'s password hash on {s.hostname}: "
-                        f"mkpasswd -m yescrypt | agenix -e {s.hostname}-{u.name}-password.age")
+                        why=f"{u.name}'s password hash on {s.hostname} (its README creates it)")
              for s in specs for u in s.users if u.password == "secret"]
     return RepoSecrets(tool=tool, admin_keys=keys, hosts=hosts, files=files)
 
@@ -192,6 +223,15 @@ class RepoPlan:
     release: releases.Release
     inputs: tuple[FlakeInput, ...]
     warnings: tuple[str, ...] = ()
+
+    @property
+    def dev_tools(self) -> list[tuple[str, str]]:
+        """(Nix expression, why) of each tool in the dev shell."""
+        return [DEV_TOOLS[t] for t in self.spec.tools]
+
+    @property
+    def dev_systems(self) -> list[str]:
+        return sorted({*DEV_SYSTEMS, *(h.system for h in self.spec.hosts)})
 
     def home_directory(self, home: RepoHome) -> str:
         return ("/Users/" if self.spec.kind == "darwin" else "/home/") + home.user

@@ -7,7 +7,11 @@ that records what it was given; ssh-keygen is the real one.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
+import re
 import shlex
 import shutil
 import stat
@@ -26,7 +30,7 @@ from scaffold.commands.bootstrap import add_parser, run
 from scaffold.errors import InputError, NixbtwError
 from scaffold.spec import HostSpec
 from scaffold.sshage import age_recipient
-from tests.conftest import EXAMPLES, TODAY
+from tests.conftest import EXAMPLES, ROOT, TODAY, require_tool
 
 Capture = pytest.CaptureFixture[str]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -89,12 +93,69 @@ def new_repo(tmp_path: Path, capsys: Capture, example: str, *sets: str) -> Path:
     return root
 
 
+def sealed_sops(recipients: list[str]) -> str:
+    """A secrets file as sops writes it: values encrypted, age recipients in `sops.age`."""
+    return yaml.safe_dump({
+        "users": {"alice": {"hashed-password": "ENC[AES256_GCM,data:c3RhbmQtaW4=,iv:aXY=,tag:dGFn,type:str]"}},
+        "sops": {"age": [{"recipient": r, "enc": "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n"
+                          "-----END AGE ENCRYPTED FILE-----\n"} for r in recipients],
+                 "lastmodified": "2026-11-25T10:00:00Z", "mac": "ENC[AES256_GCM,data:bWFj,type:str]",
+                 "unencrypted_suffix": "_unencrypted", "version": "3.13.2"}}, sort_keys=False)
+
+
+def stanza_tag(public: str) -> str:
+    """age's ssh-ed25519 tag, per the age spec: SHA-256 of the key's SSH wire bytes, first 4, base64."""
+    digest = hashlib.sha256(base64.b64decode(public.split()[1])).digest()
+    return base64.b64encode(digest[:4]).decode().rstrip("=")
+
+
+def sealed_age(recipients: list[str]) -> bytes:
+    """An age file as agenix writes it: one header stanza per recipient, then the payload."""
+    share = base64.b64encode(bytes(32)).decode().rstrip("=")
+    body = base64.b64encode(bytes(32)).decode().rstrip("=")
+    lines = ["age-encryption.org/v1"]
+    for r in recipients:
+        lines += [f"-> ssh-ed25519 {stanza_tag(r)} {share}" if r.startswith("ssh-ed25519 ")
+                  else f"-> X25519 {share}", body]
+    lines.append(f"--- {body}")
+    return "\n".join(lines).encode() + b"\n\x8f\x00binary payload"
+
+
 def encrypted(repo: Path, rel: str) -> Path:
-    """Stands for a file sops or agenix encrypted for the admins."""
+    """A secret as its admin created it (sops or agenix): encrypted for the admins, not the host."""
     path = repo / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("ENC[stand-in ciphertext]\n")
+    if rel.endswith(".age"):
+        rules = (repo / "secrets/secrets.nix").read_text()
+        path.write_bytes(sealed_age(re.findall(r'"(ssh-ed25519 \S+ \w+@desk)"', rules)))
+    else:
+        path.write_text(sealed_sops(sops_rule(repo, rel)[:1]))
     return path
+
+
+def sops_rule(repo: Path, rel: str) -> list[str]:
+    """The age recipients .sops.yaml gives `rel` (what `sops updatekeys` encrypts it for)."""
+    rules = yaml.safe_load((repo / ".sops.yaml").read_text())["creation_rules"]
+    rule = next(r for r in rules if re.search(r["path_regex"], rel))
+    return [k for group in rule["key_groups"] for k in group.get("age") or []]
+
+
+def nix_rules(secrets: Path) -> dict[str, dict[str, list[str]]]:
+    """secrets/secrets.nix evaluated as the agenix CLI does, with nix-instantiate."""
+    proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "-E", "import ./secrets.nix"],
+                          cwd=secrets, capture_output=True, text=True, check=True)
+    rules: dict[str, dict[str, list[str]]] = json.loads(proc.stdout)
+    return rules
+
+
+def rekey(repo: Path) -> None:
+    """What `sops updatekeys` / `agenix -r` do to the files: encrypt them for the rules' keys."""
+    for path in (repo / "secrets").glob("*.yaml"):
+        path.write_text(sealed_sops(sops_rule(repo, path.relative_to(repo).as_posix())))
+    if (repo / "secrets/secrets.nix").is_file():
+        for name, rule in nix_rules(repo / "secrets").items():
+            if (repo / "secrets" / name).is_file():
+                (repo / "secrets" / name).write_bytes(sealed_age(rule["publicKeys"]))
 
 
 def disk_key(tmp_path: Path, text: str = "correct horse battery staple") -> Path:
@@ -115,6 +176,7 @@ class Tools:
         self.bin.mkdir()
         self.records.mkdir()
         (self.bin / "ssh-keygen").symlink_to(keygen)
+        self.real_path = os.environ.get("PATH", "")
         monkeypatch.setenv("PATH", str(self.bin))
         monkeypatch.setenv("STANDIN_DIR", str(self.records))
         # Temporary key directories go here, so the test can see they are gone.
@@ -123,10 +185,26 @@ class Tools:
         monkeypatch.setenv("TMPDIR", str(self.tmp))
         monkeypatch.setattr("tempfile.tempdir", None)
 
-    def standin(self, name: str, code: int = 0) -> None:
+    def standin(self, name: str, code: int = 0, *, rekeys: bool = False) -> None:
+        """A stand-in that records its argv; with `rekeys`, it re-encrypts as sops/agenix would."""
         path = self.bin / name
-        path.write_text(STANDIN.format(python=sys.executable, code=code))
+        script = STANDIN.format(python=sys.executable, code=code)
+        if rekeys:
+            repo = "os.getcwd()" if name == "sops" else "os.path.dirname(os.getcwd())"
+            script = script.replace("sys.exit(", f"sys.path.insert(0, {str(ROOT)!r})\n"
+                                    "from pathlib import Path\nfrom tests.test_bootstrap import rekey\n"
+                                    f"rekey(Path({repo}))\nsys.exit(", 1)
+        path.write_text(script)
         path.chmod(0o755)
+
+    def nix(self, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+        """nix-instantiate on the PATH, with a private state (agenix evaluates secrets.nix)."""
+        found = shutil.which("nix-instantiate", path=self.real_path)
+        if found is None:
+            require_tool("nix-instantiate")  # fails, saying how to install it
+        (self.bin / "nix-instantiate").symlink_to(str(found))
+        for var in ("NIX_STATE_DIR", "NIX_CONF_DIR", "NIX_LOG_DIR", "XDG_CACHE_HOME", "NIX_REMOTE"):
+            monkeypatch.setenv(var, env[var])
 
     def record(self, name: str) -> dict[str, object]:
         data: dict[str, object] = json.loads((self.records / f"{name}.json").read_text())
@@ -231,15 +309,17 @@ COMBINATIONS = {
                               "etc/ssh/ssh_host_ed25519_key", "secrets/secrets.nix"),
     "impermanent btrfs, sops-nix": ("impermanent", (), ("secrets/phoenix.yaml",), True,
                                     "persist/etc/ssh/ssh_host_ed25519_key", ".sops.yaml"),
+    # No secret to read, so secrets.nix names no host key to fill in.
     "btrfs, agenix, no passwords": ("zfs-server", ("disk.layout=btrfs", "disk.encrypt=false",
                                                    "users.0.password=none"), (), False,
-                                    "etc/ssh/ssh_host_ed25519_key", "secrets/secrets.nix"),
+                                    "etc/ssh/ssh_host_ed25519_key", None),
 }
 
 
 @pytest.mark.parametrize("combination", list(COMBINATIONS))
 def test_each_layout_and_secrets_tool_runs_the_exact_command(
-        combination: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+        combination: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch,
+        nix_env: dict[str, str]) -> None:
     example, sets, secrets, encrypt, host_key, wired = COMBINATIONS[combination]
     repo = new_repo(tmp_path, capsys, example, *sets)
     for rel in secrets:
@@ -247,7 +327,10 @@ def test_each_layout_and_secrets_tool_runs_the_exact_command(
     host = spec_of(example, *sets).hostname
     key = disk_key(tmp_path)
     tools = Tools(tmp_path, monkeypatch)
+    tools.nix(nix_env, monkeypatch)
     tools.standin("nixos-anywhere", code=99)  # must not run: the seam is patched
+    tools.standin("sops", rekeys=True)
+    tools.standin("agenix", rekeys=True)
     seen: dict[str, object] = {}
 
     def fake_stream(argv: list[str], *, cwd: Path | None = None) -> int:
@@ -279,6 +362,8 @@ def test_each_layout_and_secrets_tool_runs_the_exact_command(
         assert f"  - &host_{host} {age_recipient(public)}\n" in (repo / wired).read_text()
     elif wired == "secrets/secrets.nix":
         assert f'  {host} = [ "{public}" ];\n' in (repo / wired).read_text()
+    # Every secret the host reads is encrypted for the key it was installed with.
+    assert bs.unreadable(spec_of(example, *sets).secrets.tool, repo, list(secrets), public) == {}
 
 
 # --- the command, with a stand-in nixos-anywhere ------------------------------------------------
@@ -291,7 +376,7 @@ def test_host_key_reaches_nixos_anywhere_private_and_is_gone_afterwards(
     key = disk_key(tmp_path)
     tools = Tools(tmp_path, monkeypatch)
     tools.standin("nixos-anywhere")
-    tools.standin("sops")
+    tools.standin("sops", rekeys=True)
 
     assert nixbtw("frame", "--repo", str(repo), "--target", TARGET, "--disk-key", str(key), "--json") == 0
     out, err = capsys.readouterr()
@@ -355,31 +440,142 @@ def test_key_directory_is_removed_when_anything_fails_inside(tmp_path: Path,
 
 
 def test_agenix_host_is_rekeyed_inside_secrets(tmp_path: Path, capsys: Capture,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               nix_env: dict[str, str]) -> None:
     repo = new_repo(tmp_path, capsys, "zfs-server")
     encrypted(repo, "secrets/vault-bob-password.age")
     tools = Tools(tmp_path, monkeypatch)
+    tools.nix(nix_env, monkeypatch)
     tools.standin("nixos-anywhere")
-    tools.standin("agenix")
+    tools.standin("agenix", rekeys=True)
     assert nixbtw("vault", "--repo", str(repo), "--target", TARGET,
                   "--disk-key", str(disk_key(tmp_path))) == 0
     public = (tools.records / "nixos-anywhere.extra-files/etc/ssh/ssh_host_ed25519_key.pub").read_text()
     assert f'  vault = [ "{public.strip()}" ];\n' in (repo / "secrets/secrets.nix").read_text()
     assert tools.argv("agenix") == ["-r"]
     assert tools.record("agenix")["cwd"] == str(repo / "secrets")
+    header = (repo / "secrets/vault-bob-password.age").read_bytes().split(b"\n---")[0].decode()
+    assert f"-> ssh-ed25519 {stanza_tag(public)} " in header
 
 
-def test_without_sops_installed_the_rekey_command_is_printed(tmp_path: Path, capsys: Capture,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_sops_nothing_is_installed_and_the_rerun_reuses_the_kept_key(
+        tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = new_repo(tmp_path, capsys, "laptop")
+    encrypted(repo, "secrets/frame.yaml")
+    key = disk_key(tmp_path)
+    tools = Tools(tmp_path, monkeypatch)
+    tools.standin("nixos-anywhere")
+    assert nixbtw("frame", "--repo", str(repo), "--target", TARGET, "--disk-key", str(key)) == 2
+    err = capsys.readouterr().err
+    assert not (tools.records / "nixos-anywhere.json").exists()
+    assert tools.leftover_keys() == []
+    lines = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 2
+    assert lines[0].startswith("error: secrets/frame.yaml: is not encrypted for the host's key (age1")
+    assert "sops is not installed, so frame could not decrypt it at its first activation" in lines[0]
+    assert lines[0].endswith(f"run in {repo}: nix develop -c sops updatekeys -y secrets/frame.yaml "
+                             "&& git add .sops.yaml secrets/frame.yaml")
+    kept = Path(lines[1].split("--host-key ")[-1])
+    assert lines[1].startswith(f"error: --host-key: nothing was installed; frame's key is kept in {kept} ")
+    assert mode(kept) == 0o600 and mode(kept.parent) == 0o700
+    assert shlex.split(lines[1].split("rerun with the same key: ")[1]) == [
+        "nixbtw", "bootstrap", "frame", "--repo", str(repo), "--target", TARGET,
+        "--disk-key", str(key), "--host-key", str(kept)]
+    # .sops.yaml already names the kept key: the user runs the command, then bootstrap again.
+    public = (kept.parent / f"{kept.name}.pub").read_text().strip()
+    assert f"- &host_frame {age_recipient(public)}\n" in (repo / ".sops.yaml").read_text()
+    rekey(repo)
+    assert nixbtw("frame", "--repo", str(repo), "--target", TARGET, "--disk-key", str(key),
+                  "--host-key", str(kept)) == 0
+    err = capsys.readouterr().err
+    tree = tools.records / "nixos-anywhere.extra-files/etc/ssh"
+    assert (tree / "ssh_host_ed25519_key").read_bytes() == kept.read_bytes()
+    assert (tree / "ssh_host_ed25519_key.pub").read_text().strip() == public
+    assert f"delete your copy: rm -rf {kept.parent}" in err
+    assert tools.leftover_keys() == []
+
+
+@pytest.mark.parametrize(("code", "state"), [(0, "sops ran but did not re-encrypt"),
+                                             (1, "sops failed (exit 1)")])
+def test_a_rekey_that_did_not_happen_is_caught_by_reading_the_file(
+        code: int, state: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = new_repo(tmp_path, capsys, "laptop")
     encrypted(repo, "secrets/frame.yaml")
     tools = Tools(tmp_path, monkeypatch)
     tools.standin("nixos-anywhere")
+    tools.standin("sops", code=code)  # records the call, changes nothing
     assert nixbtw("frame", "--repo", str(repo), "--target", TARGET,
-                  "--disk-key", str(disk_key(tmp_path))) == 0
+                  "--disk-key", str(disk_key(tmp_path))) == 2
     err = capsys.readouterr().err
-    assert "sops is not installed" in err
-    assert "\n  sops updatekeys -y secrets/frame.yaml\n" in err
+    assert tools.argv("sops") == ["updatekeys", "-y", "secrets/frame.yaml"]
+    assert f": {state}, so frame could not decrypt it" in err
+    assert not (tools.records / "nixos-anywhere.json").exists()
+
+
+def test_a_secret_that_is_not_encrypted_at_all_is_refused(tmp_path: Path, capsys: Capture,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = new_repo(tmp_path, capsys, "laptop")
+    (repo / "secrets").mkdir()
+    (repo / "secrets/frame.yaml").write_text("users:\n  alice:\n    hashed-password: plain\n")
+    tools = Tools(tmp_path, monkeypatch)
+    tools.standin("nixos-anywhere")
+    tools.standin("sops", rekeys=False)
+    assert nixbtw("frame", "--repo", str(repo), "--target", TARGET,
+                  "--disk-key", str(disk_key(tmp_path))) == 2
+    assert "secrets/frame.yaml: has no sops metadata (not encrypted with sops)" in capsys.readouterr().err
+
+
+def test_a_host_key_with_a_passphrase_is_refused(tmp_path: Path, capsys: Capture,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = new_repo(tmp_path, capsys, "minimal", *EXT4)
+    tools = Tools(tmp_path, monkeypatch)
+    tools.standin("nixos-anywhere")
+    locked = tmp_path / "locked"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "hunter2", "-f", str(locked)], check=True)
+    assert nixbtw("atlas", "--repo", str(repo), "--target", TARGET, "--host-key", str(locked)) == 2
+    assert f"error: --host-key: {locked} is not an unencrypted SSH private key" in capsys.readouterr().err
+    assert not (tools.records / "nixos-anywhere.json").exists()
+
+
+# --- reading who a file is encrypted for ---------------------------------------------------------
+
+HOST_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF/KPU3Z5LSjbBI6hrq25wCcseq2UpqSzUFZRr+ux6LM root@vault"
+ADMIN_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
+
+
+def test_sops_recipients_are_read_from_the_metadata_of_one_or_several_key_groups() -> None:
+    from scaffold.encrypted import sops_recipients
+
+    admin, host = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p", age_recipient(HOST_PUB)
+    assert sops_recipients(sealed_sops([admin, host])) == {admin, host}
+    groups = yaml.safe_load(sealed_sops([]))
+    groups["sops"]["key_groups"] = [{"age": [{"recipient": admin, "enc": "x"}]},
+                                    {"age": [{"recipient": host, "enc": "y"}]}]
+    assert sops_recipients(json.dumps(groups)) == {admin, host}  # the JSON store too
+
+
+def test_age_stanzas_name_ssh_keys_by_their_tag_also_under_armor() -> None:
+    from scaffold.encrypted import age_stanzas, ssh_tag
+
+    data = sealed_age(["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p", HOST_PUB])
+    assert [s[:2] for s in age_stanzas(data)] == [("X25519", s[1]) for s in age_stanzas(data)[:1]] + [
+        ("ssh-ed25519", ssh_tag(HOST_PUB))]
+    assert ssh_tag(HOST_PUB) == stanza_tag(HOST_PUB) and len(ssh_tag(HOST_PUB)) == 6
+    assert ssh_tag(HOST_PUB) != ssh_tag(ADMIN_PUB)
+    armored = (b"-----BEGIN AGE ENCRYPTED FILE-----\n" + base64.encodebytes(data)
+               + b"-----END AGE ENCRYPTED FILE-----\n")
+    assert age_stanzas(armored) == age_stanzas(data)
+
+
+def test_agenix_file_for_the_admins_only_is_unreadable_for_the_host(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets/a.age").write_bytes(sealed_age([ADMIN_PUB]))
+    (tmp_path / "secrets/b.age").write_bytes(sealed_age([ADMIN_PUB, HOST_PUB]))
+    (tmp_path / "secrets/c.age").write_text("not age\n")
+    assert bs.unreadable("agenix", tmp_path, ["secrets/a.age", "secrets/b.age", "secrets/c.age"],
+                         HOST_PUB) == {
+        "secrets/a.age": f"is not encrypted for the host's key (no ssh-ed25519 {stanza_tag(HOST_PUB)} stanza)",
+        "secrets/c.age": "does not start with age-encryption.org/v1 (not an age file)"}
 
 
 def test_password_secrets_must_exist_before_anything_happens(tmp_path: Path, capsys: Capture,
@@ -405,14 +601,14 @@ def test_missing_nixos_anywhere_says_how_to_get_it_and_touches_nothing(
     assert nixbtw("atlas", "--repo", str(repo), "--target", TARGET) == 127
     err = capsys.readouterr().err
     assert "error: nixos-anywhere is not installed" in err
-    assert "nix run github:nix-community/nixos-anywhere --" in err
+    assert f"nix develop -c nixbtw bootstrap atlas --target {TARGET}" in err
     assert tools.leftover_keys() == []
 
 
 # --- --print and --json --------------------------------------------------------------------------
 
 
-def test_print_shows_one_command_through_nix_run_and_does_nothing(
+def test_print_shows_one_command_from_the_dev_shell_and_does_nothing(
         tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = new_repo(tmp_path, capsys, "laptop")
     before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
@@ -422,7 +618,7 @@ def test_print_shows_one_command_through_nix_run_and_does_nothing(
     assert nixbtw("frame", "--target", TARGET, "--print") == 0
     out, err = capsys.readouterr()
     assert out.splitlines() == [shlex.join([
-        "nix", "run", "github:nix-community/nixos-anywhere", "--", "--flake", ".#frame",
+        "nix", "develop", "-c", "nixos-anywhere", "--flake", ".#frame",
         "--generate-hardware-config", "nixos-generate-config", "./hosts/frame/hardware-configuration.nix",
         "--extra-files", "/tmp/frame-keys",
         "--disk-encryption-keys", "/tmp/secret.key", str(repo / "disk.key"),

@@ -75,6 +75,27 @@ def test_imported_modules_exist_in_their_flakes(example: str) -> None:
     assert missing == []
 
 
+DEV_SHELL = re.compile(r"devShells = .*?^      \);", re.S | re.M)
+PACKAGE = re.compile(r"^\s*((?:pkgs|inputs)\.[A-Za-z0-9_.${}-]+) #", re.M)
+
+
+@pytest.mark.parametrize("example", example_names())
+def test_every_dev_shell_tool_is_a_verified_package(example: str) -> None:
+    flake = all_files(render_example(example)).get("flake.nix", "")
+    shell = DEV_SHELL.search(flake)
+    packages = PACKAGE.findall(shell.group(0)) if shell else []
+    assert [p for p in packages if not options.package_verified(p)] == []
+    repo = render_example(example).repo
+    assert bool(packages) == bool(repo is not None and repo.tools)
+
+
+def test_the_package_check_knows_what_is_not_verified() -> None:
+    assert options.package_verified("pkgs.sops")
+    assert options.package_verified("inputs.agenix.packages.${system}.agenix")
+    assert not options.package_verified("pkgs.sops-unverified")
+    assert not options.package_verified("inputs.agenix.packages.${system}.doc")
+
+
 def test_the_checker_catches_a_renamed_option() -> None:
     assert options.lookup(("hardware", "opengl", "enable"), "nixos") is None
     assert options.lookup(("sound", "enable"), "nixos") is None

@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
         "bootstrap", help="install a host on a machine with nixos-anywhere",
         description="Install HOST of this repository on the machine at --target with "
         "nixos-anywhere: a fresh SSH host key (never stored here) goes to the machine, its "
-        "public half to the secrets tool, and the disk is formatted with the host's disko.nix.",
+        "public half to the secrets tool, and the disk is formatted with the host's disko.nix. "
+        "It refuses to install until every secret the host reads is encrypted for that key.",
         epilog="example: nixbtw bootstrap frame --target root@192.168.1.20 --disk-key ./disk.key",
     )
     p.add_argument("host", metavar="HOST", help="a host of the repository (hosts/HOST)")
@@ -34,6 +35,9 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     p.add_argument("--repo", metavar="DIR", default=".", help="the repository (default: .)")
     p.add_argument("--disk-key", metavar="FILE",
                    help=f"the disk passphrase, for an encrypted layout (or {DISK_KEY_ENV}=FILE)")
+    p.add_argument("--host-key", metavar="FILE",
+                   help="reuse this host key (the one an earlier run kept when it refused to "
+                   "install) instead of generating one")
     p.add_argument("--facter", metavar="REPORT",
                    help="a nixos-facter report of the machine: warn where the answers disagree")
     p.add_argument("--print", dest="print_only", action="store_true",
@@ -56,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
                        ssh_port=args.ssh_port,
                        disk_key=args.disk_key or os.environ.get(DISK_KEY_ENV) or None,
                        facter_report=Path(args.facter).expanduser() if args.facter else None,
+                       existing_key=Path(args.host_key).expanduser().absolute() if args.host_key else None,
                        print_only=args.print_only, say=say)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))

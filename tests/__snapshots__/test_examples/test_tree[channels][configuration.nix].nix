@@ -58,8 +58,7 @@
   ];
 
   home-manager = {
-    # One nixpkgs for the system and every user, so home packages pass the
-    # same unfree and insecure gates as the system's.
+    # One nixpkgs for the system and every user.
     useGlobalPkgs = true;
     useUserPackages = true;
     # Existing dotfiles are moved aside instead of failing the activation.

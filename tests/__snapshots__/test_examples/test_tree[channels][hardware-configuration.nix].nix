@@ -11,8 +11,7 @@
 
   assertions = [
     {
-      # Fails until the file is replaced: a placeholder must never be installed,
-      # even when disko supplies the filesystems.
+      # Fails until the file is replaced: a placeholder must never be installed.
       assertion = false;
       message = "hardware-configuration.nix is still nixbtw's placeholder: generate it with nixos-generate-config (see the comment at its top).";
     }

@@ -38,6 +38,30 @@
       # Switch with: sudo nixos-rebuild switch --flake .#<host>
       nixosConfigurations = lib.genAttrs hostNames mkHost;
 
+      # The tools the hosts' READMEs run, at the versions flake.lock pins:
+      # nix develop -c <tool> ...
+      devShells = lib.genAttrs [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-darwin"
+        "x86_64-linux"
+      ] (
+        system:
+        let
+          pkgs = nixpkgs.legacyPackages.${system};
+        in
+        {
+          default = pkgs.mkShell {
+            packages = [
+              pkgs.nixos-anywhere # installs a host over SSH
+              pkgs.disko # formats a disk by hand from the installer
+              inputs.agenix.packages.${system}.agenix # edits and re-keys secrets/*.age
+              pkgs.mkpasswd # hashes a password for a password secret
+            ];
+          };
+        }
+      );
+
       # `nix flake check` evaluates and builds every host and home, not just the one you switch.
       checks = lib.recursiveUpdate (lib.foldlAttrs (
         acc: name: host:

@@ -1,6 +1,6 @@
 # Read only by the agenix CLI, never imported into a system: who can decrypt
-# each file. Edit a secret with `agenix -e <file>` inside this directory;
-# after changing keys, re-encrypt everything with `agenix -r`.
+# each secret the hosts read. Edit one with `nix develop .. -c agenix -e <file>`
+# inside this directory; after changing keys, re-encrypt with `nix develop .. -c agenix -r`.
 let
   # The admins who may decrypt each host's secrets (quoted names: the host's
   # own key below is the unquoted one).
@@ -9,11 +9,11 @@ let
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
     ];
   };
-  # Each host's SSH host key. Fill it in once the host exists, then run `agenix -r`:
-  #   ssh-keyscan -t ed25519 <host>
+  # Each host's SSH host key: nixbtw bootstrap fills it in, or by hand from
+  # `ssh-keyscan -t ed25519 <host>`; then re-encrypt with `agenix -r`.
   vault = [ ];
 in
 {
-  # bob's password hash on vault: mkpasswd -m yescrypt | agenix -e vault-bob-password.age
+  # bob's password hash on vault (its README creates it)
   "vault-bob-password.age".publicKeys = admins."vault" ++ vault;
 }
