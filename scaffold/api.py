@@ -101,10 +101,11 @@ def _secret_rules(out: Path, spec: HostSpec, result: WriteResult) -> list[str]:
                 result.written.append(".sops.yaml")
     if spec.secrets.tool == "agenix" and "secrets/secrets.nix" not in result.written:
         path = out / "secrets" / "secrets.nix"
-        if path.is_file() and not re.search(rf"^\s*{re.escape(spec.hostname)}\s*=", path.read_text(), re.M):
+        name = nixlit.attr(spec.hostname)
+        if path.is_file() and not re.search(rf"^[ \t]*{re.escape(name)}[ \t]*=", path.read_text(), re.M):
             keys = " ".join(nixlit.string(k) for k in spec.secrets.admin_keys)
             return [f"add {spec.hostname} to secrets/secrets.nix by hand: `admins.{nixlit.string(spec.hostname)} "
-                    f"= [ {keys} ];`, `{nixlit.attr(spec.hostname)} = [ ];` (its host key), and one "
+                    f"= [ {keys} ];`, `hosts.{name} = [ ];` (its host key), and one "
                     "`\"<file>.age\".publicKeys` line per secret (see hosts/"
                     f"{spec.hostname}/README.md)"]
     return []

@@ -2,8 +2,7 @@
 # each file. Edit a secret with `agenix -e <file>` inside this directory;
 # after changing keys, re-encrypt everything with `agenix -r`.
 let
-  # The admins who may decrypt each host's secrets (quoted names: the host's
-  # own key below is the unquoted one).
+  # The admins who may decrypt each host's secrets.
   admins = {
     "vault" = [
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
@@ -11,9 +10,11 @@ let
   };
   # Each host's SSH host key. Fill it in once the host exists, then run `agenix -r`:
   #   ssh-keyscan -t ed25519 <host>
-  vault = [ ];
+  hosts = {
+    vault = [ ];
+  };
 in
 {
   # bob's password hash on vault: mkpasswd -m yescrypt | agenix -e vault-bob-password.age
-  "vault-bob-password.age".publicKeys = admins."vault" ++ vault;
+  "vault-bob-password.age".publicKeys = admins."vault" ++ hosts.vault;
 }
