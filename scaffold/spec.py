@@ -17,7 +17,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scaffold import releases
 from scaffold.errors import Problem
@@ -395,8 +395,8 @@ class HostSpec(_Model):
     state_version: str | None = Field(
         None, max_length=16, description="stateVersion of the first install; defaults to the release, never bumped")
     # Strict: `true` is not a number, though Python thinks it is.
-    darwin_state_version: StrictInt | None = Field(
-        None, description="nix-darwin's integer stateVersion; defaults to the release's newest")
+    darwin_state_version: int | None = Field(
+        None, strict=True, description="nix-darwin's integer stateVersion; defaults to the release's newest")
     timezone: str = Field("UTC", max_length=NAME_MAX, description="IANA time zone, e.g. Europe/Berlin")
     locale: str = Field("en_US.UTF-8", max_length=NAME_MAX, description="default locale")
     hardware: Hardware = Field(default_factory=Hardware, description="the machine (NixOS lanes)")
