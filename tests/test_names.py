@@ -20,7 +20,7 @@ from tests.conftest import TODAY, nix_eval_json, nix_parse, write_tree
 
 SSH = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9AY+GrFUm57eOxLOZrxFxOu0RcAvuaECgbMrxY9ytg bob@desk"
 AGE = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
-ODD = sorted(KEYWORDS) + ["1host", "0", "9-9", "a-", "x'"]
+ODD = [*sorted(KEYWORDS), "1host", "0", "9-9", "a-", "x'"]
 hostnames = st.one_of(st.sampled_from(ODD), st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True))
 usernames = st.one_of(st.sampled_from(ODD), st.from_regex(r"[a-z_][a-z0-9_-]{0,8}", fullmatch=True))
 
