@@ -434,6 +434,21 @@ def test_print_shows_one_command_through_nix_run_and_does_nothing(
     assert tools.leftover_keys() == []
 
 
+def test_print_previews_without_the_disk_key_and_names_it(
+        tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = new_repo(tmp_path, capsys, "laptop")
+    Tools(tmp_path, monkeypatch)
+    monkeypatch.chdir(repo)
+    assert nixbtw("frame", "--target", TARGET, "--print") == 0
+    out, err = capsys.readouterr()
+    assert "--disk-encryption-keys /tmp/secret.key DISK_KEY_FILE" in out
+    assert "replace DISK_KEY_FILE with the passphrase file" in err
+    assert "--disk-key FILE or NIXBTW_DISK_KEY_FILE=FILE" in err
+    # Installing for real still needs it.
+    assert nixbtw("frame", "--target", TARGET) == 2
+    assert "error: --disk-key:" in capsys.readouterr().err
+
+
 def test_print_json_uses_installed_nixos_anywhere_and_has_no_recipient_yet(
         tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = new_repo(tmp_path, capsys, "impermanent")
