@@ -498,7 +498,7 @@ def test_bad_target_exits_2_with_one_line_and_no_traceback(
 def test_encrypted_disk_without_key_exits_2_naming_both_ways(
         tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = new_repo(tmp_path, capsys, "zfs-server")
-    assert nixbtw("vault", "--repo", str(repo), "--target", TARGET, "--print") == 2
+    assert nixbtw("vault", "--repo", str(repo), "--target", TARGET) == 2
     err = capsys.readouterr().err
     assert "error: --disk-key: " in err
     assert "NIXBTW_DISK_KEY_FILE" in err
