@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scaffold import bounds
 from scaffold.errors import InputError, Problem
 from scaffold.spec import HostSpec, did_you_mean, field_paths
 
@@ -59,18 +60,30 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def load_file(path: str) -> Answers:
-    """Read a YAML or JSON answers file ('-' reads standard input)."""
+    """Read a YAML or JSON answers file ('-' reads standard input), within the bounds."""
     field = "--answers"
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = (stream.read(bounds.MAX_BYTES + 1) if stream is not None
+                   else sys.stdin.read(bounds.MAX_BYTES + 1).encode("utf-8", "surrogatepass"))
+        else:
+            with Path(path).open("rb") as fh:
+                raw = fh.read(bounds.MAX_BYTES + 1)
     except OSError as err:
         raise InputError(field, f"cannot read {path}: {err.strerror}",
                          "check the path") from None
+    if len(raw) > bounds.MAX_BYTES:
+        raise InputError(field, f"{path} is larger than {bounds.MAX_BYTES // 1024} KB",
+                         "an answers file is a few KB; check you gave the right file")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(field, f"{path} is not UTF-8 text", "save it as UTF-8") from None
     try:
-        data = (json.loads(text, object_pairs_hook=_unique_pairs) if path.endswith(".json")
-                else yaml.load(text, Loader=_StrictLoader))
+        data = (bounds.load_json(text, field=field, source=path, pairs_hook=_unique_pairs)
+                if path.endswith(".json")
+                else bounds.load_yaml(text, field=field, source=path, loader=_StrictLoader))
     except DuplicateKey as err:
         at = f" (line {err.line})" if err.line else ""
         raise InputError(field, f"{path} gives {err.key!r} twice{at}",
@@ -78,6 +91,8 @@ def load_file(path: str) -> Answers:
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         where = getattr(err, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
+        if isinstance(err, json.JSONDecodeError):
+            line = f" at line {err.lineno}"
         raise InputError(field, f"{path} is not valid YAML/JSON{line}",
                          "fix the syntax (nixbtw schema shows the expected shape)") from None
     if data is None:
@@ -90,7 +105,7 @@ def load_file(path: str) -> Answers:
     return {k: v for k, v in data.items() if not str(k).startswith("_")}
 
 
-_SET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|\d+))*)=(.*)", re.S)
+_SET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+))*)=(.*)", re.S)
 
 
 def apply_set(answers: Answers, assignment: str) -> Answers:
@@ -99,7 +114,9 @@ def apply_set(answers: Answers, assignment: str) -> Answers:
     if not match:
         raise InputError("--set", f"{assignment!r} is not KEY=VALUE",
                          "write e.g. --set disk.layout=btrfs or --set users.0.name=alice")
-    path, raw = match.group(1).split("."), match.group(2)
+    path_text, raw = match.group(1), match.group(2)
+    path = path_text.split(".")
+    bounds.check_text(raw, field=path_text)
     try:
         # Text answers stay verbatim: YAML would read `on` as true, `a: b` as a
         # mapping and fold line breaks.
@@ -109,8 +126,9 @@ def apply_set(answers: Answers, assignment: str) -> Answers:
         elif text or "\n" in raw:
             value = raw
         else:
-            value = yaml.safe_load(raw) if raw else ""
-    except yaml.YAMLError:
+            value = bounds.load_yaml(raw, field=path_text, source=f"--set {path_text}",
+                                     loader=_StrictLoader) if raw else ""
+    except (yaml.YAMLError, DuplicateKey):
         value = raw
     if isinstance(value, (dt.date, dt.datetime)):
         value = raw
@@ -121,9 +139,14 @@ def apply_set(answers: Answers, assignment: str) -> Answers:
     return answers
 
 
+def _is_index(part: str) -> bool:
+    # str.isdigit() accepts other scripts' digits; a list index is ASCII.
+    return part.isascii() and part.isdigit()
+
+
 def _is_optional(path: list[str]) -> bool:
     model: Any = HostSpec
-    names = [p for p in path if not p.isdigit()]
+    names = [p for p in path if not _is_index(p)]
     for name in names[:-1]:
         ann = getattr(model, "model_fields", {}).get(name)
         if ann is None:
@@ -144,7 +167,7 @@ def _is_text_field(path: list[str]) -> bool:
     from pydantic import BaseModel
 
     model: Any = HostSpec
-    names = [p for p in path if not p.isdigit()]
+    names = [p for p in path if not _is_index(p)]
     for i, name in enumerate(names):
         fields = getattr(model, "model_fields", {})
         if name not in fields:
@@ -155,7 +178,7 @@ def _is_text_field(path: list[str]) -> bool:
             # A whole list is YAML ([a, b]); one item of a list of strings is text.
             inner = typing.get_args(ann)[0]
             if last:
-                return path[-1].isdigit() and inner is str
+                return _is_index(path[-1]) and inner is str
             ann = inner
         args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
         if last:
@@ -171,19 +194,21 @@ def set_path(answers: Answers, path: list[str], value: Any, *, what: str = "") -
     what = what or ".".join(path)
     node: Any = answers
     for i, key in enumerate(path[:-1]):
-        nxt_is_index = path[i + 1].isdigit()
+        nxt_is_index = _is_index(path[i + 1])
         node = _child(node, key, [] if nxt_is_index else {}, what)
     _assign(node, path[-1], value, what)
 
 
 def _index(node: list[Any], key: str, assignment: str) -> int:
     """A list index that exists, or the next one (appending): never a gap."""
-    if not key.isdigit():
+    if not _is_index(key):
         raise InputError("--set", f"{assignment!r}: {key!r} is not a list index",
                          "index lists with numbers, e.g. users.0.name")
-    idx = int(key)
+    # int() of thousands of digits is refused by Python itself; no list is that long.
+    idx = int(key) if len(key) <= 12 else len(node) + 1
     if idx > len(node):
-        raise InputError("--set", f"{assignment!r}: there is no item {idx} (the list has {len(node)})",
+        shown = key if len(key) <= 12 else key[:9] + "..."
+        raise InputError("--set", f"{_short(assignment)}: there is no item {shown} (the list has {len(node)})",
                          f"use an index from 0 to {len(node)}; {len(node)} adds an item")
     return idx
 
@@ -197,7 +222,7 @@ def _child(node: Any, key: str, empty: Any, assignment: str) -> Any:
     if not isinstance(node, dict):
         raise InputError("--set", f"{assignment!r} goes into a value that is not a mapping",
                          "check the key path")
-    if key.isdigit():
+    if _is_index(key):
         raise InputError("--set", f"{assignment!r} indexes a mapping", "check the key path")
     if not isinstance(node.get(key), (dict, list)):
         node[key] = empty
@@ -257,6 +282,7 @@ def _short(value: object) -> str:
 
 def build_spec(answers: Answers, *, on: dt.date) -> HostSpec:
     """Validate answers and resolve date-dependent defaults, or raise InputError."""
+    bounds.check_tree(answers, field="answers", source="the answers")
     try:
         spec = HostSpec.model_validate(answers)
     except ValidationError as err:
@@ -266,6 +292,31 @@ def build_spec(answers: Answers, *, on: dt.date) -> HostSpec:
     if problems:
         raise InputError(problems=problems)
     return spec
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+# Characters YAML reads as line breaks: written raw inside quotes they come back
+# folded, so a recorded answer would differ from the one given.
+_YAML_BREAKS = "\u2028\u2029\x85"
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if any(c in text for c in _YAML_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any, *, indent: int = 2, sort_keys: bool = False) -> str:
+    """YAML that reads back exactly as `data`, line separators included."""
+    text = yaml.dump(data, Dumper=_Dumper, indent=indent, allow_unicode=True,
+                     default_flow_style=False, sort_keys=sort_keys)
+    # Double-quoted (see _represent_str), so these can only be inside a string.
+    return text.replace("\u2028", "\\L").replace("\u2029", "\\P")
 
 
 def to_answers(spec: HostSpec) -> Answers:

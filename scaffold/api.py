@@ -21,7 +21,7 @@ from scaffold.update import (
     update_repo,
     update_repo_part,
 )
-from scaffold.write import WriteResult, git_add, write_files
+from scaffold.write import WriteResult, check_ground, git_add, locked, replace_file, write_files
 
 __all__ = ["NewHost", "UpdateResult", "new_host", "update"]
 
@@ -61,8 +61,14 @@ def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
     when the host needs flake inputs the repository lacks, flake.nix is
     updated through copier's merge, keeping the user's edits.
     """
-    repo_updated: list[str] = []
     out = enclosing_repo(out) or out
+    check_ground(out, force=force)
+    with locked(out):
+        return _new_host(spec, out, on=on, force=force, stage=stage)
+
+
+def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: bool) -> NewHost:
+    repo_updated: list[str] = []
     _refuse_mixing(spec, out)
     if spec.lane != "nixos-channels" and is_repo(out):
         host, repo = _render_into_fleet(spec, out, on=on, force=force)
@@ -97,14 +103,15 @@ def _secret_rules(out: Path, spec: HostSpec, result: WriteResult) -> list[str]:
             before = path.read_text(encoding="utf-8")
             after = add_sops_rule(before, spec.hostname, spec.secrets.admin_keys)
             if after != before:
-                path.write_text(after, encoding="utf-8")
+                replace_file(path, after)
                 result.written.append(".sops.yaml")
     if spec.secrets.tool == "agenix" and "secrets/secrets.nix" not in result.written:
         path = out / "secrets" / "secrets.nix"
-        if path.is_file() and not re.search(rf"^\s*{re.escape(spec.hostname)}\s*=", path.read_text(), re.M):
+        name = nixlit.attr(spec.hostname)
+        if path.is_file() and not re.search(rf"^[ \t]*{re.escape(name)}[ \t]*=", path.read_text(), re.M):
             keys = " ".join(nixlit.string(k) for k in spec.secrets.admin_keys)
             return [f"add {spec.hostname} to secrets/secrets.nix by hand: `admins.{nixlit.string(spec.hostname)} "
-                    f"= [ {keys} ];`, `{nixlit.attr(spec.hostname)} = [ ];` (its host key), and one "
+                    f"= [ {keys} ];`, `hosts.{name} = [ ];` (its host key), and one "
                     "`\"<file>.age\".publicKeys` line per secret (see hosts/"
                     f"{spec.hostname}/README.md)"]
     return []

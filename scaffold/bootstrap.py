@@ -45,6 +45,7 @@ DISK_KEY_ENV = "NIXBTW_DISK_KEY_FILE"
 # Typed, not echoed, kept out of the shell history, written 0600 and without a newline.
 DISK_KEY_READ = ("(umask 077 && printf 'Disk passphrase: ' && read -rs pass && echo "
                  "&& printf '%s' \"$pass\" > {file})")
+DISK_KEY_PLACEHOLDER = "DISK_KEY_FILE"
 _USER = r"[A-Za-z_][A-Za-z0-9_.-]*"
 _ADDRESS = r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9]+)?"
 _TARGET = re.compile(rf"(?:{_USER})@(?:{_ADDRESS})")
@@ -446,6 +447,12 @@ def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str 
     if print_only and key_file is not None and not key_file.is_file():
         # --print may run before the pipeline writes the key; say so rather than refuse.
         say(f"warning: {key_file} does not exist yet: nixos-anywhere reads it when the command runs")
+    disk = disk_plan(spec)
+    if print_only and key_file is None and disk is not None and disk.encrypt:
+        # A preview needs no secret: show where it goes and name what to pass.
+        key_file = Path(DISK_KEY_PLACEHOLDER)
+        say(f"note: {host}'s disk is encrypted: replace {DISK_KEY_PLACEHOLDER} with the passphrase file "
+            f"(disko reads it as {disk.key_file}); nixbtw takes it as --disk-key FILE or {DISK_KEY_ENV}=FILE")
     # Planned with the keys where the host's README puts them: refuses what can be refused
     # before a key exists or a file changes, and is the command --print shows.
     preview = plan_install(spec, repo=repo, target=target, keys_dir=Path(f"/tmp/{host}-keys"),

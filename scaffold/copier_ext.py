@@ -57,6 +57,13 @@ def _repo_plan(context: Any) -> RepoPlan:
     return _repo_plan_for(json.dumps(context["repo"], sort_keys=True), today().isoformat())
 
 
+def _answers_yaml(data: Any) -> str:
+    # copier's to_nice_yaml, except that line separators read back unchanged.
+    from scaffold.answers import dump_yaml
+
+    return dump_yaml(data, indent=4, sort_keys=True)
+
+
 def _indent_list(items: list[str], indent: int) -> str:
     pad = " " * indent
     return "\n".join(pad + item for item in items)
@@ -80,6 +87,8 @@ class NixbtwExtension(Extension):
             nix_attr=nixlit.attr,
             nix_attr_path=lambda names: nixlit.attr_path(*names),
             nix_comment=_comment,
+            nix_path=nixlit.path,
+            nixbtw_answers_yaml=_answers_yaml,
         )
         environment.globals["nixbtw_plan"] = _plan
         environment.globals["nixbtw_keys_only"] = keys_only_sentence

@@ -66,6 +66,20 @@ class ToolMissing(NixbtwError):
         super().__init__(f"{tool} is not installed: {how}")
 
 
+class Busy(NixbtwError):
+    """Another nixbtw holds the repository's lock."""
+
+    exit_code = 1
+
+
+class Stopped(NixbtwError):
+    """SIGTERM, SIGINT or SIGHUP arrived while writing: nothing or everything was written."""
+
+    def __init__(self, signum: int, message: str) -> None:
+        self.exit_code = 128 + signum
+        super().__init__(message)
+
+
 class Aborted(NixbtwError):
     """The user stopped the interview; nothing was written."""
 

@@ -49,6 +49,24 @@ def attr_path(*names: str) -> str:
     return ".".join(attr(n) for n in names)
 
 
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._+-]+")
+
+
+def path(relative: str) -> str:
+    """A Nix path literal relative to the file (`./a/b.nix`, `../../x`), built from
+    names that may be user input: any segment a path literal cannot hold (or a
+    `..` that did not come first) makes it a concatenation with a quoted string."""
+    ups = 0
+    parts = relative.split("/")
+    while ups < len(parts) and parts[ups] == "..":
+        ups += 1
+    rest = parts[ups:]
+    base = "../" * ups or "./"
+    if rest and all(_PATH_SEGMENT.fullmatch(p) and p not in (".", "..") for p in rest):
+        return base + "/".join(rest)
+    return f"({base}. + {string('/' + '/'.join(rest))})"
+
+
 def value(v: object) -> str:
     """A Nix literal for a JSON-like Python value (on one line)."""
     if v is None:

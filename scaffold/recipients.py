@@ -21,7 +21,7 @@ def _unrecognised(file: str, problem: str) -> InputError:
                       "add it by hand (see the host's README, Secrets), then run bootstrap again")
 
 
-_TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*:")
+_TOP_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*:")
 
 
 def _section(lines: list[str], name: str) -> tuple[int, int] | None:
@@ -105,12 +105,16 @@ def _check_sops(text: str, host: str, recipient: str) -> None:
 
 
 def set_agenix_host_key(text: str, host: str, public: str) -> str:
-    """secrets/secrets.nix with `<host> = [ "ssh-ed25519 ..." ];`."""
+    """secrets/secrets.nix with `<host> = [ "ssh-ed25519 ..." ];` in its hosts."""
 
     file = "secrets/secrets.nix"
     binding = re.compile(rf"^([ \t]*){re.escape(nixlit.attr(host))}[ \t]*=[ \t]*\[[^\]]*\][ \t]*;[ \t]*$",
                          re.M)
-    hits = list(binding.finditer(text))
+    # The host keys are in `hosts = { ... };`, apart from the admins' lists that
+    # share the host's name (files from before that block bind them in the let).
+    block = re.search(r"^([ \t]*)hosts[ \t]*=[ \t]*\{[ \t]*$(.*?)^\1\};", text, re.M | re.S)
+    start, end = (block.start(2), block.end(2)) if block else (0, len(text))
+    hits = list(binding.finditer(text, start, end))
     if len(hits) != 1:
         raise _unrecognised(file, f"has {'no' if not hits else 'more than one'} "
                             f"`{nixlit.attr(host)} = [ ... ];` line")

@@ -53,16 +53,21 @@ _SSH_KEY_TYPES = (
     "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
     "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
 )
-_LOCALE = re.compile(r"(?:[a-z]{2,3}(?:_[A-Z]{2})?|C)\.(?:UTF-8|utf8)(?:@[a-z]+)?")
 _PKG_ATTR = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
 _PNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*")
 _INSECURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*-[0-9][A-Za-z0-9+._-]*")
-_SIZE = re.compile(r"[1-9][0-9]*(?:\.[0-9]+)?[KMGT]")
+_SIZE = re.compile(r"([1-9][0-9]{0,5}(?:\.[0-9]{1,3})?)([KMGT])")
+# Swap between 64 MiB and 64 TiB: below is no swap, above is a typo.
+_SIZE_BOUNDS = (64 * 2**20, 64 * 2**40)
 _DEVICE = re.compile(r"/dev/[A-Za-z0-9/_.:+@=-]+")
-_UNSTABLE_DEVICE = re.compile(r"/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+|nvme\d+n\d+|mmcblk\d+)")
-_PARTITION = re.compile(r"-part\d+$|^/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+)\d+$|^/dev/(?:nvme\d+n\d+|mmcblk\d+)p\d+$")
-_KERNEL = re.compile(r"default|latest|\d+\.\d+")
-_STATE_VERSION = re.compile(r"\d\d\.\d\d")
+_UNSTABLE_DEVICE = re.compile(r"/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+|nvme[0-9]+n[0-9]+|mmcblk[0-9]+)")
+_PARTITION = re.compile(r"-part[0-9]+$|^/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+)[0-9]+$|"
+                        r"^/dev/(?:nvme[0-9]+n[0-9]+|mmcblk[0-9]+)p[0-9]+$")
+_KERNEL = re.compile(r"default|latest|[0-9]{1,2}\.[0-9]{1,3}")
+_STATE_VERSION = re.compile(r"[0-9][0-9]\.[0-9][0-9]")
+# Sizes a configuration can use (a GECOS field, an RSA-16384 key line, a fleet's users);
+# anything longer is a paste gone wrong and is refused before any pattern runs.
+NAME_MAX, TEXT_MAX, KEY_MAX, LIST_MAX, PACKAGES_MAX = 128, 256, 4096, 64, 1000
 
 
 class _Model(BaseModel):
@@ -165,19 +170,37 @@ def check_age_recipient(key: str) -> str:
     return key.strip()
 
 
+def _each_short(items: list[str], limit: int, what: str) -> list[str]:
+    for item in items:
+        if len(item) > limit:
+            raise _problem(f"{_clip(item)!r} is {len(item)} characters, longer than {what} can be",
+                           f"check the paste; at most {limit}")
+    return items
+
+
+@functools.cache
+def locales() -> frozenset[str]:
+    """UTF-8 locale names glibc supports (data/glibc-locales.txt names its source)."""
+    from importlib import resources
+
+    text = resources.files("scaffold.data").joinpath("glibc-locales.txt").read_text()
+    return frozenset(line.strip() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
 def _clip(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class Hardware(_Model):
     profile: str | None = Field(
-        None, description="nixos-hardware module name (e.g. framework-13-7040-amd), or null")
+        None, max_length=NAME_MAX, description="nixos-hardware module name (e.g. framework-13-7040-amd), or null")
     cpu: Cpu = Field("other", description="CPU vendor, for microcode updates")
-    gpu: list[Gpu] = Field(default_factory=list, description="GPUs in the machine")
+    gpu: list[Gpu] = Field(default_factory=list, max_length=6, description="GPUs in the machine")
     nvidia_open: bool | None = Field(
         None, description="NVIDIA: open kernel module (true for Turing/RTX and newer)")
     kernel: str = Field(
-        "default", description="default (the release's LTS), latest, or an LTS like 6.12")
+        "default", max_length=16, description="default (the release's LTS), latest, or an LTS like 6.12")
 
     @field_validator("profile")
     @classmethod
@@ -214,9 +237,9 @@ class Boot(_Model):
 
 class Disk(_Model):
     layout: Layout = Field("none", description="disko layout; none keeps your own partitions")
-    device: str | None = Field(None, description="whole disk, preferably /dev/disk/by-id/...")
+    device: str | None = Field(None, max_length=TEXT_MAX, description="whole disk, preferably /dev/disk/by-id/...")
     encrypt: bool = Field(False, description="LUKS (ext4, btrfs) or native ZFS encryption")
-    swap_size: str | None = Field(None, description="swap size like 16G, or null for none")
+    swap_size: str | None = Field(None, max_length=16, description="swap size like 16G, or null for none")
     impermanence: bool = Field(False, description="wipe / at every boot (btrfs or zfs)")
 
     @field_validator("device")
@@ -236,25 +259,46 @@ class Disk(_Model):
     @field_validator("swap_size")
     @classmethod
     def _swap(cls, v: str | None) -> str | None:
-        if v is not None and not _SIZE.fullmatch(v):
-            raise _problem(f"{v!r} is not a size", "write it like 8G or 512M, or null for no swap")
+        if v is None:
+            return v
+        match = _SIZE.fullmatch(v)
+        if not match:
+            raise _problem(f"{_clip(v)!r} is not a size", "write it like 8G or 512M, or null for no swap")
+        size = float(match.group(1)) * 1024 ** ("KMGT".index(match.group(2)) + 1)
+        low, high = _SIZE_BOUNDS
+        if not low <= size <= high:
+            raise _problem(f"{v} of swap is {'too small to use' if size < low else 'more than any disk'}",
+                           "use a size between 64M and 64T, or null for no swap")
         return v
 
 
 class Secrets(_Model):
     tool: SecretsTool = Field("none", description="secrets tool")
     admin_keys: list[str] = Field(
-        default_factory=list,
+        default_factory=list, max_length=LIST_MAX,
         description="admins' public keys that can decrypt (age1... for sops-nix; age or SSH for agenix)",
     )
 
 
+    @field_validator("admin_keys", mode="before")
+    @classmethod
+    def _trimmed(cls, v: object) -> object:
+        # A key pasted with a trailing newline or spaces is the same key; written
+        # raw it would break .sops.yaml and secrets.nix.
+        return [k.strip() if isinstance(k, str) else k for k in v] if isinstance(v, list) else v
+
+    @field_validator("admin_keys")
+    @classmethod
+    def _key_lengths(cls, v: list[str]) -> list[str]:
+        return _each_short(v, KEY_MAX, "a key")
+
+
 class User(_Model):
-    name: str = Field(description="login name (POSIX)")
+    name: str = Field(max_length=NAME_MAX, description="login name (POSIX)")
     admin: bool = Field(False, description="member of wheel (sudo)")
     shell: Shell = Field("bash", description="login shell")
-    description: str = Field("", description="full name (GECOS)")
-    ssh_keys: list[str] = Field(default_factory=list, description="SSH public keys for login")
+    description: str = Field("", max_length=TEXT_MAX, description="full name (GECOS)")
+    ssh_keys: list[str] = Field(default_factory=list, max_length=LIST_MAX, description="SSH public keys for login")
     password: PasswordMode = Field(
         "none", description="none (set it with passwd) or secret (hashed, from the secrets tool)")
 
@@ -281,7 +325,7 @@ class User(_Model):
     @field_validator("ssh_keys")
     @classmethod
     def _keys(cls, v: list[str]) -> list[str]:
-        return [check_ssh_public_key(k) for k in v]
+        return [check_ssh_public_key(k) for k in _each_short(v, KEY_MAX, "an SSH key")]
 
 
 class HomeManager(_Model):
@@ -290,17 +334,17 @@ class HomeManager(_Model):
 
 
 class Packages(_Model):
-    system: list[str] = Field(default_factory=lambda: ["git"],
+    system: list[str] = Field(default_factory=lambda: ["git"], max_length=PACKAGES_MAX,
                               description="attribute names in pkgs")
     unfree: list[str] | Literal["all"] = Field(
         default_factory=list, description="unfree package names allowed, or all")
     insecure: list[str] = Field(
-        default_factory=list, description="insecure packages allowed, as name-version")
+        default_factory=list, max_length=LIST_MAX, description="insecure packages allowed, as name-version")
 
     @field_validator("system")
     @classmethod
     def _attrs(cls, v: list[str]) -> list[str]:
-        for name in v:
+        for name in _each_short(v, NAME_MAX, "a package attribute"):
             if not _PKG_ATTR.fullmatch(name):
                 raise _problem(f"{_clip(name)!r} is not a package attribute",
                                "use the attribute name from search.nixos.org, "
@@ -312,7 +356,10 @@ class Packages(_Model):
     def _pnames(cls, v: list[str] | str) -> list[str] | str:
         if isinstance(v, str):
             return v
-        for name in v:
+        if len(v) > PACKAGES_MAX:
+            raise _problem(f"{len(v)} names are more than a configuration can use",
+                           f"list at most {PACKAGES_MAX}, or use all")
+        for name in _each_short(v, NAME_MAX, "a package name"):
             if not _PNAME.fullmatch(name):
                 raise _problem(f"{_clip(name)!r} is not a package name",
                                "give the name lib.getName reports, e.g. spotify or steam-unwrapped")
@@ -321,7 +368,7 @@ class Packages(_Model):
     @field_validator("insecure")
     @classmethod
     def _insecure(cls, v: list[str]) -> list[str]:
-        for name in v:
+        for name in _each_short(v, NAME_MAX, "a package name"):
             if not _INSECURE.fullmatch(name):
                 raise _problem(f"{_clip(name)!r} has no version",
                                "insecure packages are allowed by exact name-version, e.g. olm-3.2.16")
@@ -336,15 +383,15 @@ class Services(_Model):
 
 class Homebrew(_Model):
     enable: bool = Field(False, description="let nix-darwin manage Homebrew")
-    casks: list[str] = Field(default_factory=list, description="casks, listed declaratively")
-    brews: list[str] = Field(default_factory=list, description="formulae")
+    casks: list[str] = Field(default_factory=list, max_length=PACKAGES_MAX, description="casks, listed declaratively")
+    brews: list[str] = Field(default_factory=list, max_length=PACKAGES_MAX, description="formulae")
     cleanup: BrewCleanup = Field(
         "none", description="what activation does with unlisted brew packages")
 
     @field_validator("casks", "brews")
     @classmethod
     def _names(cls, v: list[str]) -> list[str]:
-        for name in v:
+        for name in _each_short(v, NAME_MAX, "a Homebrew name"):
             if not re.fullmatch(r"[a-z0-9][a-z0-9@+._/-]*", name):
                 raise _problem(f"{_clip(name)!r} is not a Homebrew name",
                                "use the name brew search shows, e.g. firefox or homebrew/cask/iterm2")
@@ -357,24 +404,26 @@ class Darwin(_Model):
 
 
 class HostSpec(_Model):
-    hostname: str = Field(description="host name (RFC 1123 label)")
+    hostname: str = Field(max_length=NAME_MAX, description="host name (RFC 1123 label)")
     lane: Lane = Field("nixos-flake", description="what kind of system this is")
     nix: NixImpl = Field("nix", description="Nix implementation")
     system: System = Field("x86_64-linux", description="platform")
     release: str | None = Field(
-        None, description="NixOS release, or unstable; default: newest stable today")
+        None, max_length=16, description="NixOS release, or unstable; default: newest stable today")
     state_version: str | None = Field(
-        None, description="stateVersion of the first install; defaults to the release, never bumped")
+        None, max_length=16, description="stateVersion of the first install; defaults to the release, never bumped")
+    # Strict: `true` is not a number, though Python thinks it is.
     darwin_state_version: int | None = Field(
-        None, description="nix-darwin's integer stateVersion; defaults to the release's newest")
+        None, strict=True, description="nix-darwin's integer stateVersion; defaults to the release's newest")
     timezone: str | None = Field(
-        None, description="IANA time zone, e.g. Europe/Berlin; default UTC on NixOS, macOS's own on darwin")
-    locale: str = Field("en_US.UTF-8", description="default locale")
+        None, max_length=NAME_MAX,
+        description="IANA time zone, e.g. Europe/Berlin; default UTC on NixOS, macOS's own on darwin")
+    locale: str = Field("en_US.UTF-8", max_length=NAME_MAX, description="default locale")
     hardware: Hardware = Field(default_factory=Hardware, description="the machine (NixOS lanes)")
     boot: Boot = Field(default_factory=Boot, description="boot loader (NixOS lanes)")
     disk: Disk = Field(default_factory=Disk, description="disko disk layout (lane nixos-flake)")
     secrets: Secrets = Field(default_factory=Secrets, description="secrets tool and who can decrypt")
-    users: list[User] = Field(min_length=1, description="people who log in")
+    users: list[User] = Field(min_length=1, max_length=LIST_MAX, description="people who log in")
     home_manager: HomeManager = Field(default_factory=HomeManager, description="home-manager")
     packages: Packages = Field(default_factory=Packages, description="packages and the unfree/insecure gates")
     services: Services = Field(default_factory=Services, description="services")
@@ -401,8 +450,12 @@ class HostSpec(_Model):
     @field_validator("locale")
     @classmethod
     def _locale(cls, v: str) -> str:
-        if not _LOCALE.fullmatch(v):
-            raise _problem(f"{_clip(v)!r} is not a UTF-8 locale", "use a name like en_US.UTF-8")
+        # glibc reads "utf8" and "UTF-8" alike; the list spells it UTF-8.
+        canonical = re.sub(r"\.(?:utf8|utf-8|UTF8)(?=@|$)", ".UTF-8", v)
+        if canonical not in locales():
+            raise _problem(f"{_clip(v)!r} is not a UTF-8 locale glibc supports"
+                           f"{did_you_mean(canonical, locales())}",
+                           "use a name like en_US.UTF-8 or de_DE.UTF-8")
         return v
 
     @field_validator("release", "state_version", mode="before")

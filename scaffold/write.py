@@ -1,15 +1,24 @@
-"""The disk edge: refuse to clobber, write all-or-nothing, git add."""
+"""The disk edge: refuse to clobber, one writer at a time, write all-or-nothing, git add."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
+import shutil
+import signal
+import sys
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scaffold import process
-from scaffold.errors import FileExistsConflict, InputError
+from scaffold.errors import Busy, FileExistsConflict, InputError, Stopped
 
 
 @dataclass(slots=True)
@@ -21,28 +30,203 @@ class WriteResult:
     stage_error: str = ""
 
 
-def _safe_target(out: Path, rel: str) -> Path:
-    # Lexical: a symlink the user made inside --out is theirs to follow.
-    target = Path(os.path.normpath(out.absolute() / rel))
-    if Path(os.path.normpath(out.absolute())) not in target.parents:
-        raise InputError("--out", f"{rel} would land outside {out}", "report this as a bug")
-    return target
+STAGE_PREFIX = ".nixbtw-stage-"
+LOCK = "nixbtw.lock"
+log = logging.getLogger("nixbtw")
+
+# Never scaffolded into without --force: the root, the user's home itself, and
+# directories the system owns (a folder inside /etc or /var, like /etc/nixos, is fine).
+_SYSTEM_ROOTS = ("/bin", "/boot", "/dev", "/lib", "/lib32", "/lib64", "/nix", "/proc", "/run",
+                 "/sbin", "/sys", "/usr")
+_SYSTEM_DIRS = ("/", "/etc", "/var", "/opt", "/srv", "/home", "/root", "/tmp", "/mnt", "/media")
+
+
+def check_ground(out: Path, *, force: bool) -> None:
+    """Refuse an --out that is not a place for a configuration, unless forced."""
+    where = Path(os.path.realpath(out.expanduser()))
+    home = Path(os.path.realpath(Path.home()))
+    text = where.as_posix()
+    system = text in _SYSTEM_DIRS or any(text == r or text.startswith(r + "/") for r in _SYSTEM_ROOTS)
+    if (system or where == home) and not force:
+        what = "your home directory itself" if where == home else "a system directory"
+        raise InputError("--out", f"{where} is {what}, not a folder for a configuration",
+                         "give a folder of its own (e.g. ~/nixos), or pass --force if you mean it")
+
+
+def _lock_path(out: Path) -> Path:
+    # Inside .git when there is one: a file in the work tree would make the
+    # tree dirty for the merges a new host can trigger.
+    git = out / ".git"
+    return git / LOCK if git.is_dir() else out / f".{LOCK}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _acquire(lock: Path, out: Path) -> None:
+    for _attempt in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or "0")
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise Busy(f"another nixbtw (pid {pid}) is writing into {out}; wait for it to finish "
+                           f"and run again (if no nixbtw is running, remove {lock})") from None
+            # The holder is gone: take the lock over, atomically, then make sure we won.
+            fd_tmp, tmp = tempfile.mkstemp(dir=lock.parent, prefix=".nixbtw-lock-")
+            with os.fdopen(fd_tmp, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+            os.replace(tmp, lock)  # noqa: PTH105
+            if lock.read_text().strip() == str(os.getpid()):
+                log.warning("nixbtw: took over the lock of a nixbtw that is gone (pid %s)", pid or "?")
+                return
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return
+    raise Busy(f"another nixbtw is writing into {out}; wait for it to finish and run again")
+
+
+_STATE = {"published": False}
+
+
+def _stop(signum: int, _frame: object) -> None:
+    name = signal.Signals(signum).name
+    if _STATE["published"]:
+        raise Stopped(signum, f"stopped by {name} after the files were written; check `git status`")
+    raise Stopped(signum, f"stopped by {name}: nothing was written")
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold the repository's lock (creating --out if needed); on SIGTERM, SIGINT or
+    SIGHUP, undo and stop (a signal during the publish lets it finish first). An
+    interrupted earlier run is cleaned up first."""
+    created = _make_out(out)
+    try:
+        lock = _lock_path(out)
+        _acquire(lock, out)
+        try:
+            with _signals_raise():
+                _STATE["published"] = False
+                recover(out)
+                yield
+        finally:
+            with contextlib.suppress(OSError):
+                if lock.read_text().strip() == str(os.getpid()):
+                    lock.unlink()
+    finally:
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if nothing was written into it
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a library caller in a thread keeps its own signal handling
+        return
+    wanted = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    before = {s: signal.signal(s, _stop) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    blocked = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _checkpoint(name: str) -> None:
+    """Tests stop a real run here (NIXBTW_PAUSE_AT=name) to signal it mid-write."""
+    if os.environ.get("NIXBTW_PAUSE_AT") != name:
+        return
+    sys.stderr.write(f"nixbtw: paused at {name} (pid {os.getpid()})\n")
+    sys.stderr.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def recover(out: Path) -> list[str]:
+    """Undo what an interrupted run left: its staged files, and a half-done publish."""
+    cleaned = []
+    for stage in sorted(out.glob(STAGE_PREFIX + "*")):
+        if stage.is_symlink() or not stage.is_dir():
+            stage.unlink(missing_ok=True)  # a replace_file() that never got to rename
+            continue
+        _rollback(out, stage)
+        shutil.rmtree(stage, ignore_errors=True)
+        cleaned.append(stage.name)
+        log.warning("nixbtw: cleaned up after an interrupted run (%s): its writes were undone", stage.name)
+    return cleaned
+
+
+def _rollback(out: Path, stage: Path) -> None:
+    journal = stage / "journal.json"
+    if not journal.is_file():
+        return  # stopped while staging: nothing in --out was touched
+    for move in reversed(json.loads(journal.read_text())):
+        target, old = out / move["rel"], stage / "old" / move["rel"]
+        if move["new"]:
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+        elif old.is_file():
+            os.replace(old, target)  # noqa: PTH105
+
+
+def _refuse_links(out: Path, rels: list[str]) -> None:
+    """No write may follow a symbolic link inside --out to somewhere else."""
+    root = out.absolute()
+    for rel in rels:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise InputError("--out", f"{rel} would land outside {out}", "report this as a bug")
+        here = root
+        for part in Path(rel).parts:
+            here = here / part
+            if here.is_symlink():
+                raise InputError("--out", f"{here.relative_to(root)} in {out} is a symbolic link "
+                                 f"(to {here.readlink()}), and nixbtw writes only inside --out",
+                                 "replace the link with a real folder, or give --out the folder it points to")
 
 
 def write_files(out: Path, files: dict[str, str], *, force: bool,
                 seeds: dict[str, str] | None = None,
                 overwrite: set[str] | None = None) -> WriteResult:
-    """Write every file or none. Seeds are written only where nothing exists.
+    """Write every file or none, even when stopped by a signal.
 
+    Everything is staged in a folder inside --out first; then, with SIGTERM,
+    SIGINT and SIGHUP held back, each new top folder or file is moved into
+    place with one rename. A journal in the stage lets the next run undo a
+    publish that SIGKILL or a power cut interrupted.
     `overwrite` names files the caller has already proven safe to replace.
     """
     seeds = seeds or {}
     overwrite = overwrite or set()
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a directory", "pick a directory")
-    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
-    if not os.access(nearest, os.W_OK | os.X_OK):
-        raise InputError("--out", f"{nearest} is not writable", "choose a directory you can write to")
+    _check_writable(out)
+    _refuse_links(out, [*files, *seeds])
     existing = [rel for rel in files if (out / rel).exists() and rel not in overwrite]
     if existing and not force:
         shown = ", ".join(existing[:4]) + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")
@@ -56,44 +240,82 @@ def write_files(out: Path, files: dict[str, str], *, force: bool,
             result.skipped.append(rel)
         else:
             todo[rel] = text
-    backups: dict[Path, bytes | None] = {}
-    new_dirs: list[Path] = []
-    tmp: str | None = None
+    todo = {rel: text for rel, text in todo.items()
+            if not ((out / rel).is_file() and (out / rel).read_text(encoding="utf-8") == text)}
+    if not todo:
+        return result
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=out))
     try:
-        for rel, text in todo.items():
-            target = _safe_target(out, rel)
-            new_dirs += _make_dirs(target.parent)
-            if target.exists() and target.read_text(encoding="utf-8") == text:
-                continue  # unchanged: leave it (and its timestamp) alone
-            backups[target] = target.read_bytes() if target.exists() else None
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".nixbtw-")
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            # os.* rather than Path methods: one rename, atomic on the same filesystem.
-            os.chmod(tmp, 0o644)  # noqa: PTH101
-            os.replace(tmp, target)  # noqa: PTH105
-            tmp = None
-            result.written.append(rel)
+        moves = _stage(out, stage, todo)
+        _checkpoint("staged")
+        (stage / "journal.json").write_text(json.dumps(moves))
+        with _signals_blocked():
+            for i, move in enumerate(moves):
+                os.replace(stage / "new" / move["rel"], out / move["rel"])  # noqa: PTH105
+                if i == 0:
+                    _checkpoint("publishing")
+            (stage / "journal.json").unlink()
+            _STATE["published"] = True
     except BaseException:
-        # All or nothing: put back what was there and remove what was new.
-        with contextlib.suppress(OSError):
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
-        for target, old in backups.items():
-            with contextlib.suppress(OSError):
-                if old is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    target.write_bytes(old)
-        for directory in reversed(new_dirs):
-            with contextlib.suppress(OSError):
-                directory.rmdir()
+        _STATE["published"] = False
+        _rollback(out, stage)
         raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    result.written.extend(todo)
     return result
 
 
-def _make_dirs(path: Path) -> list[Path]:
+def _stage(out: Path, stage: Path, todo: dict[str, str]) -> list[dict[str, Any]]:
+    """Write the new files under stage/new and copies of replaced ones under stage/old;
+    return the renames that publish them: whole new folders at once."""
+    moves: dict[str, bool] = {}
+    for rel, text in todo.items():
+        target = stage / "new" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        target.chmod(0o644)
+        parts = Path(rel).parts
+        # The outermost part that does not exist yet moves as one; else the file itself.
+        top = next((i for i in range(1, len(parts)) if not (out.joinpath(*parts[:i])).exists()), None)
+        if top is not None:
+            moves["/".join(parts[:top])] = True
+        else:
+            new = not (out / rel).exists()
+            if not new:
+                old = stage / "old" / rel
+                old.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(out / rel, old)
+            moves[rel] = new
+    return [{"rel": rel, "new": new} for rel, new in moves.items()]
+
+
+def replace_file(path: Path, text: str) -> None:
+    """One file replaced with one rename: readers see the old text or the new."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=STAGE_PREFIX)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # noqa: PTH101
+        os.replace(tmp, path)  # noqa: PTH105
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_writable(out: Path) -> None:
+    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise InputError("--out", f"{nearest} is not writable", "choose a directory you can write to")
+
+
+def _make_out(path: Path) -> list[Path]:
     """mkdir -p that reports the directories it created, outermost first."""
+    if path.exists() and not path.is_dir():
+        raise InputError("--out", f"{path} exists and is not a directory", "pick a directory")
+    _check_writable(path)
     missing: list[Path] = []
     while not path.exists():
         missing.append(path)

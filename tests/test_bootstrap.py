@@ -630,6 +630,21 @@ def test_print_shows_one_command_from_the_dev_shell_and_does_nothing(
     assert tools.leftover_keys() == []
 
 
+def test_print_previews_without_the_disk_key_and_names_it(
+        tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = new_repo(tmp_path, capsys, "laptop")
+    Tools(tmp_path, monkeypatch)
+    monkeypatch.chdir(repo)
+    assert nixbtw("frame", "--target", TARGET, "--print") == 0
+    out, err = capsys.readouterr()
+    assert "--disk-encryption-keys /tmp/secret.key DISK_KEY_FILE" in out
+    assert "replace DISK_KEY_FILE with the passphrase file" in err
+    assert "--disk-key FILE or NIXBTW_DISK_KEY_FILE=FILE" in err
+    # Installing for real still needs it.
+    assert nixbtw("frame", "--target", TARGET) == 2
+    assert "error: --disk-key:" in capsys.readouterr().err
+
+
 def test_print_json_uses_installed_nixos_anywhere_and_has_no_recipient_yet(
         tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = new_repo(tmp_path, capsys, "impermanent")
@@ -679,7 +694,7 @@ def test_bad_target_exits_2_with_one_line_and_no_traceback(
 def test_encrypted_disk_without_key_exits_2_naming_both_ways(
         tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = new_repo(tmp_path, capsys, "zfs-server")
-    assert nixbtw("vault", "--repo", str(repo), "--target", TARGET, "--print") == 2
+    assert nixbtw("vault", "--repo", str(repo), "--target", TARGET) == 2
     err = capsys.readouterr().err
     assert "error: --disk-key: " in err
     assert "NIXBTW_DISK_KEY_FILE" in err

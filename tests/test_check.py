@@ -18,7 +18,7 @@ from syrupy.assertion import SnapshotAssertion
 from scaffold.check import RULES, check
 from scaffold.check.formats import as_text
 from scaffold.cli import main
-from tests.conftest import all_files, example_names, render_example, write_tree
+from tests.conftest import all_files, example_names, render_example, require_tool, write_tree
 
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 RECENT = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp())
@@ -244,3 +244,27 @@ def test_malformed_locks_do_not_crash_the_check(lock_text: str, tmp_path: Path) 
 def test_absurd_nesting_does_not_crash_the_check(tmp_path: Path) -> None:
     write_tree({"deep.nix": "{ a = " * 5000 + "1" + "; }" * 5000 + "\n"}, tmp_path)
     assert isinstance(check(tmp_path, now=NOW), list)
+
+
+def test_a_clean_run_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scaffold.cli import main
+
+    (tmp_path / "default.nix").write_text("{ }\n")
+    assert main(["check", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"nixbtw check: {tmp_path}: no findings\n"
+
+
+def test_a_file_that_does_not_parse_reports_nix_own_position_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scaffold.cli import main
+
+    require_tool("nix-instantiate")
+    (tmp_path / "configuration.nix").write_text(
+        "{ pkgs, ... }:\n{\n  environment.systemPackages = [ pkgs.git\n  nix-env -i foo;\n")
+    assert main(["check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    findings = [line for line in out.splitlines() if not line.startswith("  ")]
+    assert findings == ["configuration.nix:4:11: NBT017 error: configuration.nix does not parse as Nix: "
+                        "syntax error, unexpected '-'"]

@@ -132,7 +132,7 @@ class Repo:
     def pinned_release(self) -> str | None:
         """The NixOS release nixpkgs is pinned to (from flake.nix), if any."""
         url = self.input_urls.get("nixpkgs", ("", 0))[0]
-        match = re.search(r"(?:nixos|nixpkgs)-(\d\d\.\d\d)", url)
+        match = re.search(r"(?:nixos|nixpkgs)-([0-9][0-9]\.[0-9][0-9])", url)
         return match.group(1) if match else None
 
 

@@ -45,10 +45,10 @@ def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
 
 
 BRANCH = {
-    "nixpkgs": re.compile(r"(?:nixos|nixpkgs)-(\d\d\.\d\d)|(nixos-unstable|nixpkgs-unstable)"),
-    "home-manager": re.compile(r"release-(\d\d\.\d\d)|/(master)\b"),
-    "nix-darwin": re.compile(r"nix-darwin-(\d\d\.\d\d)|/(master)\b"),
-    "nixos-wsl": re.compile(r"release-(\d\d\.\d\d)|/(main)\b"),
+    "nixpkgs": re.compile(r"(?:nixos|nixpkgs)-([0-9][0-9]\.[0-9][0-9])|(nixos-unstable|nixpkgs-unstable)"),
+    "home-manager": re.compile(r"release-([0-9][0-9]\.[0-9][0-9])|/(master)\b"),
+    "nix-darwin": re.compile(r"nix-darwin-([0-9][0-9]\.[0-9][0-9])|/(master)\b"),
+    "nixos-wsl": re.compile(r"release-([0-9][0-9]\.[0-9][0-9])|/(main)\b"),
 }
 
 

@@ -34,7 +34,7 @@ def command_lines(rel: str, text: str) -> Iterator[tuple[int, str]]:
         if stripped.startswith("#") and not rel.endswith("history"):
             continue
         # zsh history lines look like ": 1700000000:0;nix-env -i foo"
-        yield number, re.sub(r"^: \d+:\d+;", "", line)
+        yield number, re.sub(r"^: [0-9]+:[0-9]+;", "", line)
 
 
 @rule("NBT001", "nix-env-install", "nix-env -i recommended or used")

@@ -5,6 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+# typing only: `nixbtw --help` must not import the checker.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scaffold.check.model import Finding
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -40,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
         for rule in sorted(RULES.values(), key=lambda r: r.id):
             print(f"{rule.id}  {rule.name:<28} {rule.severity:<8} {rule.summary}")
         return 0
-    findings = check(Path(args.path), select=args.select, ignore=args.ignore,
-                     max_lock_age_days=args.max_lock_age)
+    root = Path(args.path)
+    findings = check(root, select=args.select, ignore=args.ignore, max_lock_age_days=args.max_lock_age)
+    findings = [_at_nix_syntax_error(root, f) if f.rule == PARSE_RULE else f for f in findings]
     if args.format == "json":
         sys.stdout.write(as_json(findings))
     elif args.format == "sarif":
@@ -50,4 +58,30 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(as_text(findings))
         if findings:
             print(f"nixbtw check: {len(findings)} finding(s)", file=sys.stderr)
+        else:
+            print(f"nixbtw check: {root}: no findings", file=sys.stderr)
     return 1 if findings else 0
+
+
+PARSE_RULE = "NBT017"
+
+
+def _at_nix_syntax_error(root: Path, finding: Finding) -> Finding:
+    """A file that does not parse: Nix's own message, line and column."""
+    import dataclasses
+    import re
+
+    from scaffold import process
+    from scaffold.errors import ToolMissing
+
+    try:
+        proc = process.run(["nix-instantiate", "--parse", str(root / finding.path)], check=False)
+    except ToolMissing:
+        return finding
+    where = re.search(r":([0-9]+):([0-9]+)", proc.stderr.split(" at ", 1)[-1])
+    message = next((line.removeprefix("error: ").strip() for line in proc.stderr.splitlines()
+                    if line.startswith("error:")), "")
+    if proc.returncode == 0 or where is None or not message:
+        return finding
+    return dataclasses.replace(finding, line=int(where.group(1)), column=int(where.group(2)),
+                               message=f"{finding.path} does not parse as Nix: {message}")

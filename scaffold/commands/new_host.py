@@ -7,9 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
-from scaffold.answers import Answers, apply_set, build_spec, load_file, to_answers, today
+from scaffold.answers import Answers, apply_set, build_spec, dump_yaml, load_file, to_answers, today
 from scaffold.api import new_host
 from scaffold.errors import FileExistsConflict, InputError, UsageError
 
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     result = new_host(spec, out, on=on, force=args.force)
     if save_to is not None:
         save_to.parent.mkdir(parents=True, exist_ok=True)
-        save_to.write_text(yaml.safe_dump(to_answers(spec), sort_keys=False), encoding="utf-8")
+        save_to.write_text(dump_yaml(to_answers(spec)), encoding="utf-8")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:

@@ -1,0 +1,145 @@
+"""Writes are all-or-nothing even when a real nixbtw is stopped mid-write, one run at a time,
+and never outside --out."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scaffold.cli import main
+from tests.conftest import EXAMPLES
+
+Capture = pytest.CaptureFixture[str]
+ADD = ["--set", "users.0.name=alice", "--set", "users.0.admin=true", "--non-interactive"]
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    if not root.exists():
+        return {}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.parts}
+
+
+def _start(out: Path, host: str, pause_at: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "NIXBTW_PAUSE_AT": pause_at}
+    proc = subprocess.Popen([sys.executable, "-m", "scaffold.cli", "new", "host", host, "--out", str(out), *ADD],
+                            env=env, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert f"paused at {pause_at}" in line, line + proc.stderr.read()
+    return proc
+
+
+def _repo_with_one_host(tmp_path: Path) -> Path:
+    out = tmp_path / "fleet"
+    assert main(["new", "host", "atlas", "--out", str(out), *ADD]) == 0
+    return out
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 128 + 15), (signal.SIGINT, 130),
+                                                (signal.SIGHUP, 128 + 1)])
+@pytest.mark.parametrize("pause_at", ["staged", "publishing"])
+def test_a_signal_mid_write_leaves_nothing_half_written(
+        tmp_path: Path, capsys: Capture, signum: int, code: int, pause_at: str) -> None:
+    out = _repo_with_one_host(tmp_path)
+    before = _tree(out)
+    proc = _start(out, "zeus", pause_at)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert not list(out.glob(".nixbtw*"))
+    if pause_at == "staged":
+        assert "nothing was written" in err
+        assert _tree(out) == before
+    else:
+        # Signals wait while the renames run: the publish completes, then the run stops.
+        assert "after the files were written" in err
+        after = _tree(out)
+        assert {k: v for k, v in after.items() if k.startswith("hosts/atlas/")} == \
+            {k: v for k, v in before.items() if k.startswith("hosts/atlas/")}
+        assert {"hosts/zeus/configuration.nix", "hosts/zeus/.copier-answers.yml"} <= set(after)
+        assert b"zeus" in after[".copier-answers.yml"]
+
+
+def test_a_signal_before_anything_is_published_leaves_no_new_out(tmp_path: Path) -> None:
+    out = tmp_path / "new"
+    proc = _start(out, "zeus", "staged")
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 128 + 15
+    assert not out.exists()
+
+
+def test_a_killed_run_is_undone_by_the_next_one(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    out = _repo_with_one_host(tmp_path)
+    before = _tree(out)
+    proc = _start(out, "zeus", "publishing")
+    proc.send_signal(signal.SIGKILL)  # no handler runs: half a publish and a lock remain
+    proc.communicate(timeout=60)
+    assert _tree(out) != before
+    assert main(["new", "host", "zeus", "--out", str(out), *ADD]) == 0
+    err = caplog.text
+    assert "took over the lock" in err
+    assert "cleaned up after an interrupted run" in err
+    assert not list(out.glob(".nixbtw-stage-*"))
+    assert (out / "hosts/zeus/configuration.nix").is_file()
+    assert set(_tree(out)) > set(before)
+
+
+def test_a_second_run_into_the_same_repository_is_refused(tmp_path: Path, capsys: Capture) -> None:
+    out = _repo_with_one_host(tmp_path)
+    capsys.readouterr()
+    first = _start(out, "zeus", "staged")
+    try:
+        assert main(["new", "host", "hera", "--out", str(out), *ADD]) == 1
+        err = capsys.readouterr().err
+        assert f"another nixbtw (pid {first.pid}) is writing into {out}" in err
+        assert len(err.splitlines()) == 1
+        assert not (out / "hosts/hera").exists()
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path: Path, capsys: Capture) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    (out / ".nixbtw.lock").write_text(f"{gone.pid}\n")
+    assert main(["new", "host", "zeus", "--out", str(out), *ADD]) == 0
+    assert not (out / ".nixbtw.lock").exists()
+
+
+@pytest.mark.parametrize("where", ["/", "/usr/local/nixos", "/etc", "HOME"])
+def test_out_outside_the_users_ground_needs_force(where: str, tmp_path: Path, capsys: Capture) -> None:
+    out = str(Path.home()) if where == "HOME" else where
+    before = sorted(Path(out).iterdir()) if Path(out).exists() else None
+    assert main(["new", "host", "zeus", "--out", out, *ADD]) == 2
+    err = capsys.readouterr().err
+    assert "pass --force if you mean it" in err and len(err.splitlines()) == 1
+    assert (sorted(Path(out).iterdir()) if Path(out).exists() else None) == before
+
+
+def test_a_symlinked_hosts_folder_is_refused(tmp_path: Path, capsys: Capture) -> None:
+    out = _repo_with_one_host(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "hosts").rename(elsewhere / "hosts")
+    (out / "hosts").symlink_to(elsewhere / "hosts")
+    before = _tree(elsewhere)
+    assert main(["new", "host", "zeus", "--out", str(out), *ADD]) == 2
+    err = capsys.readouterr().err
+    assert "hosts in" in err and "is a symbolic link" in err
+    assert _tree(elsewhere) == before
+
+
+def test_the_answers_example_still_writes_everything(tmp_path: Path) -> None:
+    assert main(["new", "host", "--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "o"),
+                 "--non-interactive"]) == 0
+    assert not list((tmp_path / "o").glob(".nixbtw*"))
