@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TODAY = dt.date(2026, 11, 25)
 _HOME = Path(tempfile.mkdtemp(prefix="nixbtw-home-"))
+# Some tests render examples while pytest collects them (parametrize), before
+# any fixture runs: they must see the same date as the tests themselves.
+os.environ.setdefault("NIXBTW_TODAY", TODAY.isoformat())
 
 
 @pytest.fixture(autouse=True)
@@ -77,13 +80,15 @@ def example_spec(name: str) -> HostSpec:
     return build_spec(load_file(str(EXAMPLES / f"{name}.yaml")), on=TODAY)
 
 
-_RENDERED: dict[str, Rendered] = {}
+_RENDERED: dict[tuple[str, str], Rendered] = {}
 
 
 def render_example(name: str) -> Rendered:
-    if name not in _RENDERED:
-        _RENDERED[name] = render_new(example_spec(name), on=TODAY)
-    return _RENDERED[name]
+    # Keyed by the pinned date too: a render made under another date is another render.
+    key = (name, os.environ.get("NIXBTW_TODAY", ""))
+    if key not in _RENDERED:
+        _RENDERED[key] = render_new(example_spec(name), on=TODAY)
+    return _RENDERED[key]
 
 
 def all_files(rendered: Rendered) -> dict[str, str]:
