@@ -269,7 +269,8 @@ class Repo:
             parts = rel.split("/")
             if len(parts) == 3 and parts[0] == "machines" and parts[2] == "configuration.nix" and \
                     any(fl.uses("clan-core") for fl in self.flakes):
-                roots.append((parts[1], "nixos", [Import(1, rel, rel)]))
+                # clan-core supplies the hardware file, facter report and stateVersion itself.
+                roots.append((parts[1], "nixos", [Import(1, rel, rel), Import(1, None, "<clan-core>")]))
         if not roots:
             for f in self.nix_files:
                 if f.rel.rsplit("/", 1)[-1] in ("configuration.nix", "darwin-configuration.nix",
