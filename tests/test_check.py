@@ -57,6 +57,25 @@ FLAKE = """{
 }
 """
 
+def flake_hosts(*hosts: str) -> str:
+    """A flake.nix exporting one nixosConfiguration per host folder."""
+    systems = "".join(f"    nixosConfigurations.{h} = nixpkgs.lib.nixosSystem "
+                      f"{{ modules = [ ./hosts/{h}/configuration.nix ]; }};\n" for h in hosts)
+    return ('{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";\n'
+            f"  outputs = {{ nixpkgs, ... }}: {{\n{systems}  }};\n}}\n")
+
+
+ZFS_HOST = """{ config, lib, ... }:
+{
+  imports = [ ./hardware-configuration.nix ];
+  # zfs would need a hostId, but this comment is not a setting
+  config = lib.mkIf true {
+    boot.supportedFilesystems = [ "zfs" ];
+    system.stateVersion = "25.11";
+  };
+}
+"""
+
 CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "NBT001": (
         {"install.sh": "#!/bin/sh\nnix-env -iA nixpkgs.hello\n",
@@ -78,38 +97,54 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "NBT004": (
         {"flake.nix": "{ outputs = { ... }: { }; }\n",
-         "host.nix": "{ pkgs ? import <nixpkgs> { } }: { }\n"},
-        {"default.nix": "{ pkgs ? import <nixpkgs> { } }: { }\n"},  # no flake: channels are the way
+         "host.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n"},
+        # A fallback for nix-shell users is intent, and without a flake channels are the way.
+        {"flake.nix": "{ outputs = { ... }: { }; }\n",
+         "lib/pkgs.nix": "{ pkgs ? import <nixpkgs> { } }: pkgs.hello\n",
+         "old/default.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n"}
     ),
     "NBT005": (
-        {"flake.lock": lock({"nixpkgs": gh("nixpkgs"), "nixpkgs_2": gh("nixpkgs"),
+        {"flake.nix": FLAKE % "release-26.05",
+         "flake.lock": lock({"nixpkgs": gh("nixpkgs"), "nixpkgs_2": gh("nixpkgs"),
                              "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": "nixpkgs_2"}}},
                             {"nixpkgs": "nixpkgs", "sops-nix": "sops-nix"})},
-        {"flake.lock": lock({"nixpkgs": gh("nixpkgs"),
-                             "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": ["nixpkgs"]}}},
-                            {"nixpkgs": "nixpkgs", "sops-nix": "sops-nix"})},
+        # A second nixpkgs the user asked for (nixpkgs-unstable) is deliberate.
+        {"flake.nix": FLAKE % "release-26.05",
+         "flake.lock": lock({"nixpkgs": gh("nixpkgs"), "nixpkgs_2": gh("nixpkgs"),
+                             "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": ["nixpkgs"]}},
+                             "stylix": {**gh("stylix", owner="x"), "inputs": {"nixpkgs": "nixpkgs_2"}}},
+                            {"nixpkgs": "nixpkgs", "nixpkgs-unstable": "nixpkgs_2",
+                             "sops-nix": "sops-nix"})},
     ),
     "NBT006": (
         {"flake.nix": FLAKE % "release-25.11"},
         {"flake.nix": FLAKE % "release-26.05"},
     ),
-    "NBT007": (
-        {"flake.lock": lock({"nixpkgs": gh("nixpkgs", OLD)}, {"nixpkgs": "nixpkgs"})},
-        {"flake.lock": lock({"nixpkgs": gh("nixpkgs", RECENT)}, {"nixpkgs": "nixpkgs"})},
-    ),
     "NBT008": (
-        {"hosts/a/configuration.nix": HOST_OK.replace("  imports = [ ./hardware-configuration.nix ];\n", ""),
+        {"flake.nix": flake_hosts("a", "b", "c"),
+         "hosts/a/configuration.nix": HOST_OK.replace("  imports = [ ./hardware-configuration.nix ];\n", ""),
          "hosts/b/configuration.nix": HOST_OK.replace("  imports = [ ./hardware-configuration.nix ];\n", ""),
          "hosts/b/hardware-configuration.nix": HW_OK,
          "hosts/c/configuration.nix": HOST_OK,
          "hosts/c/hardware-configuration.nix": HW_OK.replace("0b8e1d6a-7c3e-4f0a-9d2b-5e6f7a8b9c0d",
                                                               "my-root-disk")},
-        {"hosts/c/configuration.nix": HOST_OK, "hosts/c/hardware-configuration.nix": HW_OK,
+        {"flake.nix": flake_hosts("c", "wsl"),
+         "modules/server.nix": "{ lib, ... }: { options.x = lib.mkOption { }; "
+                               "config.boot.loader.grub.enable = true; }\n",
+         "hosts/c/configuration.nix": HOST_OK, "hosts/c/hardware-configuration.nix": HW_OK,
          "hosts/wsl/configuration.nix": '{ wsl.enable = true; system.stateVersion = "25.11"; }\n'},
     ),
     "NBT009": (
-        {"host.nix": '{ boot.supportedFilesystems = [ "zfs" ]; }\n'},
-        {"host.nix": '{ boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "8425e349"; }\n'},
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": ZFS_HOST,
+         "hosts/a/hardware-configuration.nix": HW_OK},
+        # The hostId comes from a module the host imports; a ZFS module library is no host.
+        {"flake.nix": flake_hosts("a"),
+         "hosts/a/configuration.nix": ZFS_HOST.replace("./hardware-configuration.nix",
+                                                       "./hardware-configuration.nix ../../modules/id.nix"),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "modules/id.nix": '{ networking.hostId = "8425e349"; }\n',
+         "modules/zfs.nix": "{ lib, ... }: { options.zfs-lib = lib.mkOption { }; "
+                            'config.boot.supportedFilesystems = [ "zfs" ]; }\n'},
     ),
     "NBT010": (
         {"host.nix": '{ pkgs, ... }: { boot.supportedFilesystems = [ "zfs" ]; networking.hostId = "8425e349";'
@@ -151,10 +186,16 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {"fine.nix": "{ a = 1; }\n", "flake.lock": lock({"nixpkgs": gh("nixpkgs")}, {"nixpkgs": "nixpkgs"})},
     ),
     "NBT016": (
-        {"hosts/a/configuration.nix": "{ boot.loader.systemd-boot.enable = true; "
+        {"flake.nix": flake_hosts("a"),
+         "hosts/a/configuration.nix": "{ boot.loader.systemd-boot.enable = true; "
                                       "imports = [ ./hardware-configuration.nix ]; }\n",
          "hosts/a/hardware-configuration.nix": HW_OK},
-        {"hosts/a/configuration.nix": HOST_OK, "hosts/a/hardware-configuration.nix": HW_OK},
+        {"flake.nix": flake_hosts("a"),
+         "hosts/a/configuration.nix": HOST_OK.replace('system.stateVersion = "25.11";',
+                                                      "imports = [ ./state.nix ];"),
+         "hosts/a/state.nix": "{ lib, ... }: { config = lib.mkMerge [ "
+                              '{ system.stateVersion = lib.mkDefault "25.11"; } ]; }\n',
+         "hosts/a/hardware-configuration.nix": HW_OK},
     ),
 }
 
@@ -165,7 +206,8 @@ def run_rule(rule_id: str, files: dict[str, str], root: Path) -> list[str]:
 
 
 def test_every_rule_has_fixtures() -> None:
-    assert set(CASES) == set(RULES)
+    # NBT007 reads git history: its fixtures are commits (test_lock_age_is_...).
+    assert set(CASES) | {"NBT007"} == set(RULES)
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
@@ -191,6 +233,35 @@ def test_state_version_changed_in_git_history(tmp_path: Path) -> None:
     subprocess.run([*git, "commit", "-qam", "bump"], check=True)
     found = check(tmp_path, select=["NBT016"], now=NOW)
     assert [f.message for f in found] == ["system.stateVersion was 23.11 before and is 25.11 now"]
+
+
+def commit_at(root: Path, when: dt.datetime, message: str) -> None:
+    stamp = when.isoformat()
+    env = {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_CONFIG_GLOBAL": "/dev/null",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", message], check=True, env=env)
+
+
+def test_lock_age_is_when_the_lock_was_last_committed(tmp_path: Path) -> None:
+    # Locked long ago: stale, even though upstream moved recently.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write_tree({"flake.nix": FLAKE % "release-26.05",
+                "flake.lock": lock({"nixpkgs": gh("nixpkgs", RECENT)}, {"nixpkgs": "nixpkgs"})}, tmp_path)
+    commit_at(tmp_path, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "lock")
+    assert [f.message for f in check(tmp_path, select=["NBT007"], now=NOW)] == [
+        "flake.lock was last updated 328 days ago"]
+    # Locked yesterday to an input that is quiet upstream: nix flake update would change nothing.
+    write_tree({"flake.lock": lock({"nixpkgs": gh("nixpkgs", OLD)}, {"nixpkgs": "nixpkgs"})}, tmp_path)
+    commit_at(tmp_path, dt.datetime(2026, 11, 24, tzinfo=dt.UTC), "update")
+    assert check(tmp_path, select=["NBT007"], now=NOW) == []
+
+
+def test_a_lock_without_history_has_no_known_age(tmp_path: Path) -> None:
+    write_tree({"flake.nix": FLAKE % "release-26.05",
+                "flake.lock": lock({"nixpkgs": gh("nixpkgs", OLD)}, {"nixpkgs": "nixpkgs"})}, tmp_path)
+    assert check(tmp_path, select=["NBT007"], now=NOW) == []
 
 
 def test_suppression_comments_and_selection(tmp_path: Path) -> None:

@@ -1,25 +1,45 @@
-"""What the rules look at: the repository's files, parsed once."""
+"""The model the rules query: files parsed once, their settings, hosts and flakes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import os
-import re
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import tree_sitter
 
-from scaffold import nixparse
+from scaffold import nixparse, process
+from scaffold.check.flakes import Flake
+from scaffold.errors import NixbtwError
 
 SKIP_DIRS = frozenset({".git", ".direnv", "node_modules", "result", ".venv", "__pycache__"})
 HISTORY_FILES = frozenset({".bash_history", ".zsh_history", ".histfile", "fish_history"})
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".fish")
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".org", ".adoc")
+string_value = nixparse.string_value
+
+# Functions that build a system from a list of modules, and the kind they build.
+BUILDERS = {"nixosSystem": "nixos", "darwinSystem": "darwin", "homeManagerConfiguration": "home",
+            "lib.nixosSystem": "nixos", "evalModules": "nixos"}
+_FILE_QUERY = """
+(spath_expression) @spath
+(path_expression) @path
+(apply_expression) @apply
+(string_expression) @string
+(indented_string_expression) @string
+(binding attrpath: (attrpath) @key expression: (list_expression) @list)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    line: int
+    target: str | None  # a repository-relative file, or None when it cannot be followed
+    text: str
 
 
 @dataclass
@@ -29,23 +49,97 @@ class NixFile:
     tree: tree_sitter.Tree
 
     @functools.cached_property
+    def found(self) -> dict[str, list[tree_sitter.Node]]:
+        found = nixparse.captures(self.tree.root_node, _FILE_QUERY)
+        return {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in found.items()}
+
+    def nodes(self, kind: str) -> list[tree_sitter.Node]:
+        """Nodes of one kind captured by the file query (spath, path, apply, string)."""
+        return self.found.get(kind, [])
+
+    @functools.cached_property
     def settings(self) -> list[nixparse.Setting]:
+        """The module's own settings, and those of modules written inline in lists."""
         try:
-            return nixparse.module_settings(self.source)
+            out = list(nixparse.settings(self.tree.root_node))
+            seen = {(s.path, s.line) for s in out}
+            for key, items in zip(self.nodes("key"), self.nodes("list"), strict=False):
+                if nixparse.text(key).rsplit(".", 1)[-1] not in ("modules", "imports"):
+                    continue
+                for item in items.named_children:
+                    if nixparse.unwrap(item).type in ("attrset_expression", "rec_attrset_expression"):
+                        for s in nixparse.settings(item):
+                            if (s.path, s.line) not in seen:
+                                seen.add((s.path, s.line))
+                                out.append(s)
+            return out
         except RecursionError:  # absurdly deep nesting: nothing to read as a module
             return []
-
-    def nodes(self, *types: str) -> Iterator[tree_sitter.Node]:
-        stack = [self.tree.root_node]
-        while stack:
-            node = stack.pop()
-            if node.type in types:
-                yield node
-            stack.extend(reversed(node.children))
 
     @functools.cached_property
     def paths(self) -> set[str]:
         return {".".join(s.path) for s in self.settings}
+
+    def sets(self, *path: str) -> bool:
+        return any(s.path[: len(path)] == path for s in self.settings)
+
+    @functools.cached_property
+    def declares_options(self) -> bool:
+        """A module that declares options is a library module, not a host."""
+        return any(s.path[:1] == ("options",) for s in self.settings)
+
+    @functools.cached_property
+    def imports(self) -> list[Import]:
+        """Files this file pulls in: `imports`, builder `modules` lists and `import ./x`."""
+        out = []
+        for key, items in zip(self.nodes("key"), self.nodes("list"), strict=False):
+            if nixparse.text(key).rsplit(".", 1)[-1] not in ("modules", "imports"):
+                continue
+            for item in items.named_children:
+                if item.type == "comment":
+                    continue
+                out.append(self._import(item))
+        for apply in self.nodes("apply"):
+            fn = apply.child_by_field_name("function")
+            arg = apply.child_by_field_name("argument")
+            if fn is not None and arg is not None and nixparse.text(fn) == "import" \
+                    and arg.type == "path_expression":
+                out.append(self._import(arg))
+        return out
+
+    def _import(self, node: tree_sitter.Node) -> Import:
+        inner = nixparse.unwrap(node)
+        if inner.type == "apply_expression":  # import ./x.nix args
+            fn = inner.child_by_field_name("function")
+            while fn is not None and fn.type == "apply_expression":
+                inner, fn = fn, fn.child_by_field_name("function")
+            if fn is not None and nixparse.text(fn) == "import":
+                arg = inner.child_by_field_name("argument")
+                inner = arg if arg is not None else inner
+        if inner.type == "path_expression" and all(c.type == "path_fragment" for c in inner.named_children):
+            raw = nixparse.text(inner)
+            base = posixpath.dirname(self.rel)
+            target = posixpath.normpath(posixpath.join(base, raw)) if not raw.startswith(("/", "~")) else None
+            return Import(node.start_point[0] + 1, target, raw)
+        return Import(node.start_point[0] + 1, None, nixparse.text(node)[:80])
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A system the repository builds, and every file of it that could be read."""
+
+    name: str
+    kind: str  # nixos, darwin, home
+    root: str
+    files: tuple[str, ...]
+    closed: bool  # every import was followed (none dynamic, none from another flake)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseProblem:
+    line: int
+    column: int
+    message: str
 
 
 @dataclass
@@ -60,8 +154,46 @@ class Repo:
         out = []
         for rel in self.files:
             if rel.endswith(".nix"):
-                source = (self.root / rel).read_bytes()
+                try:
+                    source = (self.root / rel).read_bytes()
+                except OSError:
+                    continue
                 out.append(NixFile(rel, source, nixparse.parse(source)))
+        return out
+
+    @functools.cached_property
+    def by_rel(self) -> dict[str, NixFile]:
+        return {f.rel: f for f in self.nix_files}
+
+    def resolve(self, target: str) -> NixFile | None:
+        """A file an import names: the file itself, or a folder's default.nix."""
+        return self.by_rel.get(target) or self.by_rel.get(posixpath.join(target, "default.nix"))
+
+    @functools.cached_property
+    def parse_problems(self) -> dict[str, ParseProblem]:
+        """Files Nix refuses, with Nix's own position and words where Nix is installed.
+
+        tree-sitter errors and the cheap suspects (undefined names, attributes defined
+        twice, no expression) are confirmed by nix-instantiate --parse, file by file.
+        """
+        out: dict[str, ParseProblem] = {}
+        for f in self.nix_files:
+            root = f.tree.root_node
+            try:
+                suspects = [] if root.has_error else nixparse.suspects(f.tree)
+            except RecursionError:  # absurd nesting: let Nix judge it
+                suspects = [(1, 1, "deep nesting")]
+            if not root.has_error and not suspects:
+                continue
+            try:
+                proc = process.run(["nix-instantiate", "--parse", str(self.root / f.rel)], check=False)
+            except NixbtwError:  # no Nix here: trust tree-sitter's syntax errors only
+                if root.has_error:
+                    bad = _first_error(root)
+                    out[f.rel] = ParseProblem(bad.start_point[0] + 1, bad.start_point[1] + 1, "syntax error")
+                continue
+            if proc.returncode != 0:
+                out[f.rel] = ParseProblem(*nixparse.nix_error(proc.stderr))
         return out
 
     def text_files(self, *, scripts: bool = False, docs: bool = False) -> Iterator[tuple[str, str]]:
@@ -78,62 +210,144 @@ class Repo:
 
     @functools.cached_property
     def by_directory(self) -> dict[str, list[NixFile]]:
-        """Nix files grouped by folder: a host's modules usually share one."""
         out: dict[str, list[NixFile]] = {}
         for f in self.nix_files:
-            out.setdefault(f.rel.rsplit("/", 1)[0] if "/" in f.rel else "", []).append(f)
+            out.setdefault(posixpath.dirname(f.rel), []).append(f)
         return out
 
     @functools.cached_property
     def in_git(self) -> bool:
-        from scaffold import process
-
         try:
             probe = process.run(["git", "-C", str(self.root), "rev-parse", "--is-inside-work-tree"],
                                 check=False)
-        except Exception:  # git missing: no history to read
+        except NixbtwError:  # git missing: no history to read
             return False
         return probe.returncode == 0
 
     @functools.cached_property
-    def has_flake(self) -> bool:
-        return "flake.nix" in self.files
-
-    @functools.cached_property
-    def flake(self) -> NixFile | None:
-        return next((f for f in self.nix_files if f.rel == "flake.nix"), None)
-
-    @functools.cached_property
-    def lock(self) -> dict[str, Any] | None:
-        """flake.lock's nodes, if it is a lock at all (NBT017 reports one that is not)."""
-        try:
-            data = json.loads((self.root / "flake.lock").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
-            return None
-        nodes = {k: v for k, v in data["nodes"].items() if isinstance(v, dict)}
-        return {**data, "nodes": nodes}
-
-    @functools.cached_property
-    def input_urls(self) -> dict[str, tuple[str, int]]:
-        """flake input name -> (url, line), read from flake.nix's inputs."""
-        out: dict[str, tuple[str, int]] = {}
-        if self.flake is None:
-            return out
-        for s in self.flake.settings:
-            if len(s.path) >= 3 and s.path[0] == "inputs" and s.path[-1] == "url":
-                url = string_value(s.node)
-                if url is not None:
-                    out[s.path[1]] = (url, s.line)
+    def flakes(self) -> list[Flake]:
+        """The repository's flake and its sub-flakes, each with inputs and lock."""
+        out = []
+        for f in self.nix_files:
+            if f.rel == "flake.nix" or f.rel.endswith("/flake.nix"):
+                out.append(Flake.read(self.root, f.rel, f.settings))
         return out
+
+    @property
+    def has_flake(self) -> bool:
+        return any(f.rel == "flake.nix" for f in self.nix_files)
+
+    def flake_for(self, rel: str) -> Flake | None:
+        """The innermost flake whose folder holds this file."""
+        best = None
+        for flake in self.flakes:
+            inside = flake.folder == "" or rel.startswith(flake.folder + "/")
+            if inside and (best is None or len(flake.folder) > len(best.folder)):
+                best = flake
+        return best
 
     @functools.cached_property
     def pinned_release(self) -> str | None:
-        """The NixOS release nixpkgs is pinned to (from flake.nix), if any."""
-        url = self.input_urls.get("nixpkgs", ("", 0))[0]
-        match = re.search(r"(?:nixos|nixpkgs)-([0-9][0-9]\.[0-9][0-9])", url)
-        return match.group(1) if match else None
+        top = next((f for f in self.flakes if f.folder == ""), None)
+        return top.nixpkgs_release if top is not None else None
+
+    @functools.cached_property
+    def hosts(self) -> list[Host]:
+        """Hosts from what flakes build (nixosSystem & co., clan machines), else folders."""
+        roots: list[tuple[str, str, list[Import]]] = []
+        for f in self.nix_files:
+            for apply in f.nodes("apply"):
+                kind = _builder_kind(apply)
+                if kind is None:
+                    continue
+                arg = apply.child_by_field_name("argument")
+                if arg is None:
+                    continue
+                modules = _modules_of(f, arg)
+                roots.append((f"{f.rel}:{apply.start_point[0] + 1}", kind, modules))
+        for rel in self.files:  # clan: machines/<name>/configuration.nix is imported by clan-core
+            parts = rel.split("/")
+            if len(parts) == 3 and parts[0] == "machines" and parts[2] == "configuration.nix" and \
+                    any(fl.uses("clan-core") for fl in self.flakes):
+                # clan-core supplies the hardware file, facter report and stateVersion itself.
+                roots.append((parts[1], "nixos", [Import(1, rel, rel), Import(1, None, "<clan-core>")]))
+        if not roots:
+            for f in self.nix_files:
+                if f.rel.rsplit("/", 1)[-1] in ("configuration.nix", "darwin-configuration.nix",
+                                                 "home.nix") and not f.declares_options:
+                    kind = {"darwin-configuration.nix": "darwin", "home.nix": "home"}.get(
+                        f.rel.rsplit("/", 1)[-1], "nixos")
+                    if kind != "nixos" or f.sets("boot", "loader") or f.sets("system", "stateVersion"):
+                        roots.append((f.rel, kind, [Import(1, f.rel, f.rel)]))
+        return [self._host(name, kind, modules) for name, kind, modules in roots]
+
+    def _host(self, name: str, kind: str, modules: list[Import]) -> Host:
+        seen: list[str] = []
+        closed = True
+        todo = list(modules)
+        while todo:
+            imp = todo.pop()
+            if imp.target is None:
+                closed = closed and _harmless(imp.text)
+                continue
+            f = self.resolve(imp.target)
+            if f is None:
+                closed = False
+                continue
+            if f.rel in seen:
+                continue
+            seen.append(f.rel)
+            todo.extend(f.imports)
+        root = next((m.target for m in modules if m.target), seen[0] if seen else "")
+        return Host(name, kind, root or "", tuple(seen), closed)
+
+
+def _harmless(text: str) -> bool:
+    """Imports that cannot supply host settings such as stateVersion or a hostId."""
+    return text.startswith(("(modulesPath", "\"${modulesPath}", "modulesPath"))
+
+
+def _builder_kind(apply: tree_sitter.Node) -> str | None:
+    fn = apply.child_by_field_name("function")
+    if fn is None or fn.type == "apply_expression":
+        return None
+    name = nixparse.text(fn)
+    return BUILDERS.get(name.rsplit(".", 1)[-1]) if name.rsplit(".", 1)[-1] in (
+        "nixosSystem", "darwinSystem", "homeManagerConfiguration") else None
+
+
+def _modules_of(f: NixFile, arg: tree_sitter.Node) -> list[Import]:
+    node = nixparse.unwrap(arg)
+    if node.type not in ("attrset_expression", "rec_attrset_expression"):
+        return [Import(arg.start_point[0] + 1, None, "<dynamic>")]
+    out = []
+    for binding_set in node.named_children:
+        for binding in binding_set.named_children if binding_set.type == "binding_set" else []:
+            attrpath = binding.child_by_field_name("attrpath")
+            value = binding.child_by_field_name("expression")
+            if attrpath is None or value is None or nixparse.text(attrpath) != "modules":
+                continue
+            value = nixparse.unwrap(value)
+            items = value.named_children if value.type == "list_expression" else [value]
+            for item in items:
+                if item.type == "comment":
+                    continue
+                inner = nixparse.unwrap(item)
+                if inner.type in ("attrset_expression", "function_expression"):
+                    out.append(Import(item.start_point[0] + 1, f.rel, "<inline>"))
+                else:
+                    out.append(f._import(item))
+    return out
+
+
+def _first_error(root: tree_sitter.Node) -> tree_sitter.Node:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            return node
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return root
 
 
 def _has_shebang(path: Path) -> bool:
@@ -143,17 +357,6 @@ def _has_shebang(path: Path) -> bool:
     except OSError:
         return False
     return first.startswith(b"#!") and any(s in first for s in (b"sh", b"bash", b"zsh", b"fish"))
-
-
-def string_value(node: tree_sitter.Node) -> str | None:
-    """The value of a string literal without interpolation, else None."""
-    node = nixparse.unwrap(node)
-    if node.type != "string_expression":
-        return None
-    parts = node.named_children
-    if not all(p.type in ("string_fragment", "escape_sequence") for p in parts):
-        return None
-    return nixparse._unescape("".join((p.text or b"").decode() for p in parts))
 
 
 def list_files(root: Path) -> list[str]:

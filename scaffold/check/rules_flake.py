@@ -5,43 +5,47 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Any
 
+from scaffold import process
 from scaffold.check.context import Repo
+from scaffold.check.flakes import Flake, is_nixpkgs
 from scaffold.check.model import Finding, finding, rule
 
 
-def _is_nixpkgs(node: dict[str, Any]) -> bool:
-    for key in ("original", "locked"):
-        ref = node.get(key)
-        if not isinstance(ref, dict):
+def _own_nixpkgs(flake: Flake, target: str, trail: tuple[str, ...],
+                 roots: set[str], depth: int = 0) -> Iterator[tuple[str, ...]]:
+    """Paths of input names (as written, from the user's input down) that lock their own nixpkgs."""
+    node = flake.nodes.get(target, {})
+    inputs = node.get("inputs") if isinstance(node, dict) else None
+    for name, sub in sorted(inputs.items() if isinstance(inputs, dict) else []):
+        if not isinstance(sub, str):  # a list is a follows: it points at a node chosen elsewhere
             continue
-        if ref.get("repo") == "nixpkgs" or "nixpkgs" in str(ref.get("url", "")).split("/")[-2:-1]:
-            return True
-        if ref.get("type") == "indirect" and ref.get("id") == "nixpkgs":
-            return True
-    return False
+        if is_nixpkgs(flake.nodes.get(sub)) and sub not in roots:
+            yield (*trail, name)
+        elif depth < 2:
+            yield from _own_nixpkgs(flake, sub, (*trail, name), roots, depth + 1)
 
 
 @rule("NBT005", "several-nixpkgs", "flake inputs that bring their own nixpkgs")
 def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
-    lock = repo.lock
-    if not lock:
-        return
-    nodes: dict[str, Any] = lock.get("nodes", {})
-    nixpkgs = sorted(name for name, node in nodes.items() if _is_nixpkgs(node))
-    if len(nixpkgs) <= 1:
-        return
-    culprits = sorted(name for name, node in nodes.items() if name != lock.get("root", "root")
-                      and isinstance(node.get("inputs"), dict)
-                      and any(target in nixpkgs and target != "nixpkgs"
-                              for target in node["inputs"].values() if isinstance(target, str)))
-    who = ", ".join(culprits) or ", ".join(nixpkgs)
-    yield finding("NBT005", "flake.lock", 1,
-               1, f"the lock holds {len(nixpkgs)} nixpkgs ({', '.join(nixpkgs)}), brought in by {who}",
-               "every extra nixpkgs is another evaluation, another closure, and modules built "
-               "against another release",
-               f'add inputs.nixpkgs.follows = "nixpkgs" to {who} in flake.nix, then nix flake lock')
+    for flake in repo.flakes:
+        root_inputs = flake.root_inputs()
+        # nixpkgs inputs the user wrote (nixpkgs-unstable too) are deliberate, never blamed.
+        roots = {t for t in root_inputs.values() if isinstance(t, str) and is_nixpkgs(flake.nodes.get(t))}
+        if not roots:
+            continue
+        for name, target in sorted(root_inputs.items()):
+            if not isinstance(target, str) or target in roots:
+                continue
+            for trail in _own_nixpkgs(flake, target, (name,), roots):
+                written = flake.inputs.get(name)
+                line = written.line if written is not None else 1
+                follows = ".".join(f"inputs.{part}" for part in trail)
+                yield finding("NBT005", flake.rel, line, 1,
+                              f"input {'/'.join(trail[:-1])} locks its own {trail[-1]}",
+                              "every extra nixpkgs is another evaluation, another closure, and "
+                              "modules built against another release",
+                              f'add {follows}.follows = "nixpkgs" to {flake.rel}, then nix flake lock')
 
 
 BRANCH = {
@@ -62,52 +66,54 @@ def _branch(name: str, url: str) -> str | None:
 
 @rule("NBT006", "companion-branch-mismatch", "home-manager / nix-darwin branch not matching nixpkgs")
 def branch_mismatch(repo: Repo) -> Iterator[Finding]:
-    urls = repo.input_urls
-    if "nixpkgs" not in urls:
-        return
-    base = _branch("nixpkgs", urls["nixpkgs"][0])
-    if base is None:
-        return
-    for name in ("home-manager", "nix-darwin", "nixos-wsl"):
-        if name not in urls:
+    for flake in repo.flakes:
+        urls = {name: (i.url, i.line) for name, i in flake.inputs.items() if i.url}
+        if "nixpkgs" not in urls:
             continue
-        url, line = urls[name]
-        branch = _branch(name, url)
-        if branch is None and "/" not in url.split(":", 1)[-1].split("/", 1)[-1]:
-            branch = "unstable"  # no ref: the default branch follows unstable
-        if branch is not None and branch != base:
-            why = {
-                "nix-darwin": "nix-darwin refuses to evaluate against another nixpkgs release",
-                "home-manager": "home-manager warns, and its modules may set options that do not "
-                                "exist in this nixpkgs",
-                "nixos-wsl": "NixOS-WSL's modules are written for the nixpkgs of their branch",
-            }[name]
-            yield finding("NBT006", "flake.nix", line, 1, f"{name} tracks {branch} but nixpkgs is {base}",
-                       why, f"pin {name} to the branch of {base}")
+        base = _branch("nixpkgs", urls["nixpkgs"][0] or "")
+        if base is None:
+            continue
+        for name in ("home-manager", "nix-darwin", "nixos-wsl"):
+            if name not in urls:
+                continue
+            url, line = urls[name]
+            url = url or ""
+            branch = _branch(name, url)
+            if branch is None and "/" not in url.split(":", 1)[-1].split("/", 1)[-1]:
+                branch = "unstable"  # no ref: the default branch follows unstable
+            if branch is not None and branch != base:
+                why = {
+                    "nix-darwin": "nix-darwin refuses to evaluate against another nixpkgs release",
+                    "home-manager": "home-manager warns, and its modules may set options that do not "
+                                    "exist in this nixpkgs",
+                    "nixos-wsl": "NixOS-WSL's modules are written for the nixpkgs of their branch",
+                }[name]
+                yield finding("NBT006", flake.rel, line, 1, f"{name} tracks {branch} but nixpkgs is {base}",
+                              why, f"pin {name} to the branch of {base}")
 
 
-@rule("NBT007", "stale-lock", "flake.lock older than the allowed age")
+@rule("NBT007", "stale-lock", "flake.lock not updated for longer than the allowed age")
 def stale_lock(repo: Repo) -> Iterator[Finding]:
-    lock = repo.lock
-    if not lock:
+    """Age is when the lock was last committed, not when upstream last changed.
+
+    An input that is quiet upstream is not stale: `nix flake update` would not
+    move it. Without git history the age is unknown and nothing is reported.
+    """
+    if not repo.in_git:
         return
-    nodes: dict[str, Any] = lock.get("nodes", {})
-    root = nodes.get(str(lock.get("root", "root")), {})
-    limit = dt.timedelta(days=repo.max_lock_age_days)
-    inputs = root.get("inputs")
-    for name, target in sorted(inputs.items() if isinstance(inputs, dict) else []):
-        node = nodes.get(target if isinstance(target, str) else "", {})
-        locked = node.get("locked")
-        modified = locked.get("lastModified") if isinstance(locked, dict) else None
-        if not isinstance(modified, int):
+    for flake in repo.flakes:
+        if not flake.lock_present:
             continue
-        try:
-            age = repo.now - dt.datetime.fromtimestamp(modified, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
+        log = process.run(["git", "-C", str(repo.root), "log", "-1", "--format=%ct", "--", flake.lock_rel],
+                          check=False)
+        stamp = log.stdout.strip()
+        if log.returncode != 0 or not stamp.isdigit():
             continue
-        if age > limit:
-            yield finding("NBT007", "flake.lock", 1,
-                       1, f"input {name} was locked {age.days} days ago",
-                       "a stale lock misses security fixes; the longer it waits, the bigger the "
-                       "jump when it finally moves",
-                       f"nix flake update {name} (threshold: --max-lock-age {repo.max_lock_age_days})")
+        age = repo.now - dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)
+        if age > dt.timedelta(days=repo.max_lock_age_days):
+            yield finding("NBT007", flake.lock_rel, 1, 1,
+                          f"{flake.lock_rel} was last updated {age.days} days ago",
+                          "a stale lock misses security fixes; the longer it waits, the bigger the "
+                          "jump when it finally moves",
+                          f"nix flake update in {flake.folder or '.'} and commit the lock "
+                          f"(threshold: --max-lock-age {repo.max_lock_age_days})")

@@ -5,20 +5,24 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import posixpath
 import re
 from collections.abc import Iterator
 from importlib import resources
 
-from scaffold import nixparse, releases
-from scaffold.check.context import Repo, string_value
-from scaffold.check.model import Finding, finding, rule
-from scaffold.check.rules_text import channel_commands, gc_scripts
+import tree_sitter
 
-PRIVATE_KEY = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|keys\.txt|[^/]+\.(key|pem))$")
+from scaffold import nixparse, releases
+from scaffold.check.context import NixFile, Repo, string_value
+from scaffold.check.model import Finding, finding, rule
+from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
+
+PRIVATE_KEY_NAME = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|[^/]+\.key)$")
+MAYBE_KEY = re.compile(r"(^|/)([^/]+\.pem|keys\.txt)$")
 SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)")
 PASSWORD_OPTIONS = ("password", "initialPassword", "hashedPassword", "initialHashedPassword")
-
-
+UNFREE_FIX = 'allow packages by name: nixpkgs.config.allowUnfreePredicate = pkg: ' \
+    'builtins.elem (lib.getName pkg) [ "steam" ];'
 
 
 def text(node: object) -> str:
@@ -26,31 +30,77 @@ def text(node: object) -> str:
     return raw.decode("utf-8", "replace")
 
 
+def _always_true(node: tree_sitter.Node | None) -> bool:
+    """`_: true` and friends: a predicate that admits everything."""
+    if node is None:
+        return False
+    node = nixparse.unwrap(node)  # unwrap looks through the function to its body
+    return node.type == "variable_expression" and text(node) == "true"
+
+
+def _nixpkgs_args(f: NixFile) -> Iterator[nixparse.Setting]:
+    """Settings of each `import nixpkgs { ... }`, prefixed as if written under nixpkgs."""
+    for apply in f.nodes("apply"):
+        fn = apply.child_by_field_name("function")
+        arg = apply.child_by_field_name("argument")
+        if fn is None or arg is None or fn.type != "apply_expression":
+            continue
+        inner = fn.child_by_field_name("function")
+        what = fn.child_by_field_name("argument")
+        if inner is not None and text(inner) == "import" and "nixpkgs" in text(what):
+            yield from nixparse.settings(arg, ("nixpkgs",), top=False)
+
+
 @rule("NBT003", "blanket-allow-unfree", "allowUnfree = true for every package")
 def allow_unfree(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
-        for s in f.settings:
-            if s.path and s.path[-1] == "allowUnfree" and text(nixparse.leaf(s.node)).strip() == "true":
-                yield finding("NBT003", f.rel, s.line, 1, "every unfree package is allowed",
-                           "a dependency can pull in unfree software without anyone noticing",
-                           'list the packages: nixpkgs.config.allowUnfreePackages = [ "steam" ];')
+        seen: set[int] = set()
+        for s in [*f.settings, *_nixpkgs_args(f)]:
+            if not s.path or s.line in seen:
+                continue
+            if s.path[-1] == "allowUnfree" and s.literal is True:
+                seen.add(s.line)
+                yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} = true allows every unfree package",
+                              "a dependency can pull in unfree software without anyone noticing",
+                              UNFREE_FIX)
+            elif s.path[-1] == "allowUnfreePredicate" and s.value is not None and \
+                    s.value.type == "function_expression" and _always_true(s.value):
+                seen.add(s.line)
+                yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} admits every package",
+                              "a predicate that is always true is allowUnfree = true by another name",
+                              UNFREE_FIX)
+
+
+def _in_default(node: tree_sitter.Node) -> bool:
+    """`{ pkgs ? import <nixpkgs> { } }:` is a fallback for nix-shell users, not a mix."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "formal":
+            return True
+        parent = parent.parent
+    return False
 
 
 @rule("NBT004", "channels-in-a-flake", "channel lookups or nix-channel in a flake repository")
 def channels_in_flake(repo: Repo) -> Iterator[Finding]:
-    if not repo.has_flake:
+    if not repo.flakes:
         return
     for f in repo.nix_files:
-        for node in f.nodes("spath_expression"):
+        if repo.flake_for(f.rel) is None or f.rel.rsplit("/", 1)[-1] in ("shell.nix", "default.nix"):
+            continue
+        for node in f.nodes("spath"):
+            if _in_default(node):
+                continue
             yield finding("NBT004", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
-                       f"{text(node)} reads a channel in a repository with flake.nix",
-                       "channels drift independently of flake.lock: the build depends on "
-                       "whatever the machine's channel holds",
-                       "use the flake's inputs (pass `inputs` through specialArgs)")
-    for rel, line, col in channel_commands(repo):
-        yield finding("NBT004", rel, line, col, "nix-channel in a repository with flake.nix",
-                   "channels drift independently of flake.lock",
-                   "pin with flake inputs and update with nix flake update")
+                          f"{text(node)} reads a channel in a repository with flake.nix",
+                          "channels drift independently of flake.lock, and pure flake evaluation "
+                          "refuses the lookup",
+                          "use the flake's inputs (pass `inputs` through specialArgs)")
+    if repo.has_flake:
+        for rel, line, col in channel_commands(repo):
+            yield finding("NBT004", rel, line, col, "nix-channel in a repository with flake.nix",
+                          "channels drift independently of flake.lock",
+                          "pin with flake inputs and update with nix flake update")
 
 
 def _is_readfile(node: object) -> bool:
@@ -58,27 +108,43 @@ def _is_readfile(node: object) -> bool:
     return fn is not None and text(fn).split(".")[-1] == "readFile"
 
 
+def _holds_private_key(repo: Repo, rel: str, path_text: str) -> bool:
+    """A key by name (id_ed25519, *.key), or a .pem / keys.txt whose content is a private key."""
+    if path_text.endswith(".pub"):
+        return False
+    if PRIVATE_KEY_NAME.search(path_text):
+        return True
+    if not MAYBE_KEY.search(path_text):
+        return False
+    target = repo.root / posixpath.normpath(posixpath.join(posixpath.dirname(rel), path_text))
+    try:
+        head = target.read_bytes()[:65536]
+    except OSError:
+        return path_text.endswith("keys.txt")  # an age key file kept out of git
+    return b"PRIVATE KEY" in head or b"AGE-SECRET-KEY" in head
+
+
 @rule("NBT012", "secret-in-store", "a secret or private key read into the Nix store", "error")
 def secret_in_store(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
-        for node in f.nodes("path_expression"):
-            if PRIVATE_KEY.search(text(node)):
+        for node in f.nodes("path"):
+            if _holds_private_key(repo, f.rel, text(node)):
                 yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
-                           f"{text(node)} is a private key as a path literal",
-                           "a path literal copies the file into /nix/store, which every user "
-                           "and process can read",
-                           'refer to it as a string ("/var/lib/...") that only exists on the machine')
-        for node in f.nodes("apply_expression"):
+                              f"{text(node)} is a private key as a path literal",
+                              "a path literal copies the file into /nix/store, which every user "
+                              "and process can read",
+                              'refer to it as a string ("/var/lib/...") that only exists on the machine')
+        for node in f.nodes("apply"):
             arg = node.child_by_field_name("argument")
             if _is_readfile(node) and arg is not None:
                 target = string_value(arg) or text(arg)
-                if SECRETISH.search(target) or PRIVATE_KEY.search(target):
+                if SECRETISH.search(target) or _holds_private_key(repo, f.rel, target):
                     yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
-                               f"builtins.readFile {target} puts its content into the store",
-                               "evaluation copies the content into derivations in /nix/store, "
-                               "readable by everyone; encryption at rest is lost",
-                               "let sops-nix or agenix decrypt it at activation and use the "
-                               "runtime path (config.sops.secrets.<n>.path)")
+                                  f"builtins.readFile {target} puts its content into the store",
+                                  "evaluation copies the content into derivations in /nix/store, "
+                                  "readable by everyone; encryption at rest is lost",
+                                  "let sops-nix or agenix decrypt it at activation and use the "
+                                  "runtime path (config.sops.secrets.<n>.path)")
 
 
 @rule("NBT013", "password-in-repo", "a password or password hash written in the repository", "error")
@@ -86,33 +152,44 @@ def password_in_repo(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         for s in f.settings:
             if (len(s.path) >= 4 and s.path[:2] == ("users", "users") and s.path[-1] in PASSWORD_OPTIONS
-                    and string_value(s.node) is not None):
+                    and isinstance(s.literal, str) and s.literal not in ("", "!", "*")):
                 yield finding("NBT013", f.rel, s.line, 1,
-                           f"users.users.{s.path[2]}.{s.path[-1]} is written in the repository",
-                           "the repository and the world-readable store keep it forever; hashes "
-                           "can be cracked offline",
-                           "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
+                              f"users.users.{s.path[2]}.{s.path[-1]} is written in the repository",
+                              "the repository and the world-readable store keep it forever; hashes "
+                              "can be cracked offline",
+                              "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
+
+
+def _keeps_window(options: str) -> bool:
+    """--delete-older-than keeps recent generations; --max-freed only frees so much."""
+    return "--delete-older-than" in options or "--max-freed" in options or not GC_ALL.search(
+        "nix-collect-garbage " + options)
 
 
 @rule("NBT014", "gc-deletes-every-generation", "garbage collection without a retention window")
 def gc_settings(repo: Repo) -> Iterator[Finding]:
     yield from gc_scripts(repo)
-    for files in repo.by_directory.values():
-        options = [(f, s) for f in files for s in f.settings if s.path == ("nix", "gc", "options")]
-        automatic = [(f, s) for f in files for s in f.settings
-                     if s.path == ("nix", "gc", "automatic") and text(s.node).strip() == "true"]
-        for f, s in options:
-            value = string_value(s.node) or text(s.node)
-            if "--delete-older-than" not in value:
-                yield finding("NBT014", f.rel, s.line, 1, f"nix.gc.options = {value!r} keeps no window",
-                           "without a window every old generation can go, and with it every rollback",
-                           'set nix.gc.options = "--delete-older-than 30d"')
-        if automatic and not options:
-            f, s = automatic[0]
-            yield finding("NBT014", f.rel, s.line, 1, "nix.gc runs without --delete-older-than",
-                       "without it old generations are never freed and the disk fills, and the "
-                       "usual quick fix, -d, deletes every rollback at once",
-                       'add nix.gc.options = "--delete-older-than 30d"')
+    for f in repo.nix_files:
+        for s in f.settings:
+            if s.path[-3:] == ("nix", "gc", "options") and isinstance(s.literal, str) and \
+                    not _keeps_window(s.literal):
+                yield finding("NBT014", f.rel, s.line, 1, f"nix.gc.options = {s.literal!r} keeps no window",
+                              "without a window every old generation can go, and with it every rollback",
+                              'set nix.gc.options = "--delete-older-than 30d"')
+        # Commands inside Nix strings: shellAliases, writeShellScript bodies, activation scripts.
+        for node in f.nodes("string"):
+            if node.parent is not None and node.parent.type in ("string_expression",):
+                continue
+            body = text(node)
+            for match in GC_ALL.finditer(body):
+                line_text = body[: match.end()].rsplit("\n", 1)[-1] + body[match.end():].split("\n", 1)[0]
+                if "--dry-run" in line_text or line_text.lstrip().startswith("#"):
+                    continue
+                line = node.start_point[0] + 1 + body[: match.start()].count("\n")
+                yield finding("NBT014", f.rel, line, 1, f"{match.group(0)!r} deletes every old generation",
+                              "with no old generation left there is nothing to roll back to when "
+                              "the next switch breaks the machine",
+                              "use nix-collect-garbage --delete-older-than 30d (or nix.gc with it)")
 
 
 @functools.cache
@@ -150,16 +227,22 @@ def removed_option(repo: Repo) -> Iterator[Finding]:
                 break
 
 
-@rule("NBT017", "does-not-parse", "a Nix file or flake.lock that does not parse", "error")
+@rule("NBT017", "does-not-parse", "a Nix file or flake.lock that Nix refuses", "error")
 def does_not_parse(repo: Repo) -> Iterator[Finding]:
-    for f in repo.nix_files:
-        if f.tree.root_node.has_error:
-            bad = next(iter(f.nodes("ERROR")), None) or f.tree.root_node
-            yield finding("NBT017", f.rel, bad.start_point[0] + 1, bad.start_point[1] + 1,
-                       f"{f.rel} does not parse as Nix",
-                       "nothing in it can be checked, and Nix refuses to evaluate it",
-                       "fix the syntax (nix-instantiate --parse shows the error)")
-    if "flake.lock" in repo.files and repo.lock is None:
-        yield finding("NBT017", "flake.lock", 1, 1, "flake.lock is not a flake lock file",
-                   "Nix refuses the flake, and no input can be checked",
-                   "restore it from git, or regenerate it with nix flake lock")
+    for rel, problem in sorted(repo.parse_problems.items()):
+        yield finding("NBT017", rel, problem.line, problem.column,
+                      f"Nix refuses {rel}: {problem.message}",
+                      "nothing in it can be evaluated, and every host that imports it fails",
+                      "fix the file at this line (nix-instantiate --parse shows the same error)")
+    for flake in repo.flakes:
+        if flake.lock_present and flake.lock is None:
+            yield finding("NBT017", flake.lock_rel, 1, 1, f"{flake.lock_rel} is not a flake lock file",
+                          "Nix refuses the flake, and no input can be checked",
+                          "restore it from git, or regenerate it with nix flake lock")
+    if "flake.lock" in repo.files and not repo.flakes:
+        from scaffold.check.flakes import _read_lock
+
+        if _read_lock(repo.root / "flake.lock") is None:
+            yield finding("NBT017", "flake.lock", 1, 1, "flake.lock is not a flake lock file",
+                          "Nix refuses the flake, and no input can be checked",
+                          "restore it from git, or regenerate it with nix flake lock")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from scaffold import nixparse
 from scaffold.check.context import Repo
 from scaffold.check.model import Finding, finding, rule
 
@@ -48,6 +49,25 @@ def nix_env_install(repo: Repo) -> Iterator[Finding]:
                            "they live outside the configuration, never update with it, and can "
                            "shadow what the system or home-manager installs",
                            "declare the package in environment.systemPackages or home.packages")
+    for rel, number, col in nix_env_in_strings(repo):
+        yield finding("NBT001", rel, number, col,
+                      "`nix-env -i` in a script the configuration writes",
+                      "packages installed this way live outside the configuration and never "
+                      "update with it",
+                      "declare the package in environment.systemPackages or home.packages")
+
+
+def nix_env_in_strings(repo: Repo) -> Iterator[tuple[str, int, int]]:
+    for f in repo.nix_files:
+        for node in f.nodes("string"):
+            body = nixparse.text(node)
+            for match in NIX_ENV_INSTALL.finditer(body):
+                line_text = body[: match.start()].rsplit("\n", 1)[-1]
+                if line_text.lstrip().startswith("#"):
+                    continue
+                yield f.rel, node.start_point[0] + 1 + body[: match.start()].count("\n"), 1
+
+
 
 
 @rule("NBT002", "unfree-env-var", "NIXPKGS_ALLOW_UNFREE/INSECURE as a permanent setting")

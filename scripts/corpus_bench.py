@@ -1,0 +1,80 @@
+"""Run `nixbtw check` over a corpus of repositories and measure it.
+
+usage: python scripts/corpus_bench.py CORPUS_DIR [--labels LABELS.tsv]
+
+CORPUS_DIR holds one folder per repository (see scripts/corpus.toml for the
+pinned list). Prints findings per rule, crashes, files per second (the whole
+run, interpreter start-up excluded: time it with `time` for that), peak memory,
+and precision/recall when a labels file is given. Labels are tab-separated:
+repo, path, line, rule, label; label is `tp` or `fp` for a finding, `mistake`
+for a real mistake found by reading (recall counts those nixbtw reports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scaffold.check import check
+from scaffold.check.context import list_files
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--labels", type=Path)
+    args = parser.parse_args()
+    now = dt.datetime.now(dt.UTC)
+    per_rule: collections.Counter[str] = collections.Counter()
+    found: set[tuple[str, str, int, str]] = set()
+    crashes, nix_files = [], 0
+    start = time.perf_counter()
+    for repo in sorted(p for p in args.corpus.iterdir() if p.is_dir()):
+        nix_files += sum(1 for rel in list_files(repo) if rel.endswith(".nix"))
+        try:
+            for f in check(repo, now=now):
+                per_rule[f.rule] += 1
+                found.add((repo.name, f.path, f.line, f.rule))
+        except Exception:  # a crash is what this script counts
+            crashes.append((repo.name, traceback.format_exc(limit=3)))
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for rule, count in sorted(per_rule.items()):
+        print(f"{rule}\t{count}")
+    print(f"findings\t{sum(per_rule.values())}")
+    print(f"crashes\t{len(crashes)}")
+    for name, tb in crashes:
+        print(f"  {name}: {tb.strip().splitlines()[-1]}")
+    print(f"nix files\t{nix_files}\nseconds\t{elapsed:.2f}\nfiles/s\t{nix_files / elapsed:.0f}")
+    print(f"peak memory MiB\t{peak:.0f}")
+    if args.labels:
+        tp = fp = mistakes = caught = 0
+        for line in args.labels.read_text().splitlines():
+            parts = line.split("\t")
+            if len(parts) < 5 or line.startswith("#"):
+                continue
+            key = (parts[0], parts[1], int(parts[2]), parts[3])
+            if parts[4] == "tp":
+                tp += 1
+            elif parts[4] == "fp":
+                fp += 1
+            elif parts[4] == "mistake":
+                mistakes += 1
+                caught += key in found
+        if tp + fp:
+            print(f"precision\t{tp / (tp + fp):.1%} ({tp} of {tp + fp} labelled findings)")
+        if mistakes:
+            print(f"recall\t{caught / mistakes:.1%} ({caught} of {mistakes} labelled mistakes)")
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
