@@ -31,6 +31,7 @@ class FacterFacts:
     cpu: str  # intel | amd | other
     gpus: tuple[str, ...]
     disks: tuple[FacterDisk, ...]
+    firmware: str | None = None  # uefi | bios; None in reports older than the uefi field
 
 
 _CPU_VENDORS = {"GenuineIntel": "intel", "AuthenticAMD": "amd"}
@@ -63,9 +64,13 @@ def read_facter(path: Path) -> FacterFacts:
         names = disk.get("unix_device_names") or [disk.get("unix_device_name")]
         disks.append(FacterDisk(names=tuple(str(n) for n in names if n), model=str(disk.get("model", ""))))
     system = report.get("system")
+    uefi = report.get("uefi")
+    supported = uefi.get("supported") if isinstance(uefi, dict) else None
     return FacterFacts(system=system if isinstance(system, str) else None,
                        cpu=cpus.pop() if len(cpus) == 1 else "other", gpus=tuple(sorted(gpus)),
-                       disks=tuple(disks))
+                       disks=tuple(disks),
+                       firmware={True: "uefi", False: "bios"}.get(supported) if isinstance(supported, bool)
+                       else None)
 
 
 def facter_warnings(spec: HostSpec, facts: FacterFacts) -> list[str]:
@@ -82,6 +87,10 @@ def facter_warnings(spec: HostSpec, facts: FacterFacts) -> list[str]:
         seen = ", ".join(facts.gpus) or "none"
         out.append(f"hardware.gpu is [{', '.join(spec.hardware.gpu)}] but the report saw {seen}: "
                    f"{fix} 'hardware.gpu=[{', '.join(facts.gpus)}]'")
+    firmware = spec.boot.firmware or "uefi"
+    if facts.firmware and spec.is_nixos and spec.lane != "nixos-wsl" and facts.firmware != firmware:
+        out.append(f"boot.firmware is {firmware} but the machine booted the installer with "
+                   f"{facts.firmware}: {fix} boot.firmware={facts.firmware}")
     device = spec.disk.device
     if device and spec.disk.layout != "none" and not any(device in d.names for d in facts.disks):
         seen = "; ".join(f"{d.by_id} ({d.model})" if d.model else d.by_id for d in facts.disks)

@@ -270,6 +270,21 @@ def test_a_facter_report_prefills_the_hardware(tmp_path: Path) -> None:
     assert answers["disk"]["device"] == NVME
 
 
+def test_a_facter_report_that_saw_bios_gives_grub_on_the_disk(tmp_path: Path) -> None:
+    report = json.loads(FACTER.read_text())
+    report["uefi"] = {"supported": False}
+    bios = tmp_path / "facter.json"
+    bios.write_text(json.dumps(report))
+    assert new_host("old", "--facter", str(bios), "--out", str(tmp_path / "o"), "--set", "users.0.name=a",
+                    "--set", "users.0.admin=true", "--set", "disk.layout=ext4",
+                    "--set", f"disk.device={NVME}") == 0
+    answers = yaml.safe_load((tmp_path / "o/hosts/old/.copier-answers.yml").read_text())
+    assert answers["boot"]["firmware"] == "bios"
+    config = (tmp_path / "o/hosts/old/configuration.nix").read_text()
+    assert "boot.loader.grub" in config and "systemd-boot" not in config
+    assert 'type = "EF02";' in (tmp_path / "o/hosts/old/disko.nix").read_text()
+
+
 def test_a_facter_report_offers_only_the_disks_it_saw(tmp_path: Path, capsys: Capture) -> None:
     base = ["fw", "--facter", str(FACTER), "--out", str(tmp_path / "o"), "--set", "users.0.name=a",
             "--set", "users.0.admin=true", "--set", "disk.layout=btrfs"]

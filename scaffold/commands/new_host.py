@@ -36,6 +36,10 @@ def prefill_from_facter(answers: Answers, report: Path, *, ask: bool = False) ->
         return  # not NixOS: the machine's hardware is not nixbtw's to configure
     if facts.system and "system" not in answers:
         answers["system"] = facts.system
+    if facts.firmware and answers.get("lane", "nixos-flake") in ("nixos-flake", "nixos-channels"):
+        boot = answers.setdefault("boot", {})
+        if isinstance(boot, dict):
+            boot.setdefault("firmware", facts.firmware)
     hardware = answers.setdefault("hardware", {})
     if isinstance(hardware, dict):
         hardware.setdefault("cpu", facts.cpu)
