@@ -40,6 +40,7 @@ class AdminAccess:
 @dataclass(frozen=True, slots=True)
 class AccessPlan:
     admins: tuple[AdminAccess, ...]
+    lane: str = "nixos-flake"
 
     @property
     def keys_only(self) -> tuple[str, ...]:
@@ -54,6 +55,17 @@ class AccessPlan:
     def nopasswd_rules(self) -> tuple[str, ...]:
         """Keys-only admins beside admins with passwords get a rule of their own."""
         return self.keys_only if self.wheel_needs_password else ()
+
+    @property
+    def channels(self) -> bool:
+        return self.lane == "nixos-channels"
+
+    def console_command(self, name: str) -> str:
+        """How the admin's password is set: the channels lane switches a running NixOS,
+        whose own admin can still use sudo; the others install from an installer."""
+        if self.channels:
+            return f"sudo passwd {name}"
+        return f"nixos-enter --root /mnt -c 'passwd {name}'"
 
     @property
     def console_password(self) -> tuple[str, ...]:
@@ -105,7 +117,7 @@ def access_plan(spec: HostSpec) -> AccessPlan | None:
         else:
             root = "sudo-nopasswd"
         admins.append(AdminAccess(user.name, ways, root))
-    return AccessPlan(tuple(admins))
+    return AccessPlan(tuple(admins), spec.lane)
 
 
 def access_problems(spec: HostSpec) -> list[Problem]:

@@ -252,9 +252,10 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
     access = access_plan(spec)
     if access is not None:
         for name in access.console_password:
+            when = ("right after the first switch, from the account you switched with"
+                    if access.channels else "from the installer before the first boot")
             out.append(f"{name} has no password secret and no SSH key with sshd on: set a password "
-                       f"from the installer before the first boot (nixos-enter --root /mnt -c "
-                       f"'passwd {name}', see README.md), or nobody can log in.")
+                       f"{when} ({access.console_command(name)}, see README.md), or nobody can log in.")
         if access.keys_only:
             out.append(f"{keys_only_sentence(access.keys_only)}, so sudo does not ask for one.")
     for name in unfree_not_installed(spec):

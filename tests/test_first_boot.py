@@ -176,7 +176,11 @@ def _check_admins(spec: HostSpec, root: Path, host: dict[str, Any], host_dir: st
             assert one(host, "wheelNeedsPassword") is not True  # NixOS-WSL's default is false
             continue
         password = user["hashedPasswordFile"]
-        console = mutable and f"nixos-enter --root /mnt -c 'passwd {admin.name}'" in readme
+        command = (f"sudo passwd {admin.name}" if spec.lane == "nixos-channels"
+                   else f"nixos-enter --root /mnt -c 'passwd {admin.name}'")
+        # The README's own steps, not its list of warnings, must carry the command.
+        steps = readme.split("## Warnings", 1)[0] + readme.split("## First steps", 1)[-1]
+        console = mutable and "\n   " + command in steps
         keys = bool(user["keys"]) and sshd
         assert password or keys or console, f"admin {admin.name} has no way in"
         if not (password or console):

@@ -1,6 +1,6 @@
 # oldtimer: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
-# WARNING: erin has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (nixos-enter --root /mnt -c 'passwd erin', see README.md), or nobody can log in.
+# WARNING: erin has no password secret and no SSH key with sshd on: set a password right after the first switch, from the account you switched with (sudo passwd erin, see README.md), or nobody can log in.
 # Classic /etc/nixos without a flake: nixpkgs and home-manager come from
 # channels (see README.md); they must move to a new release together.
 { config, lib, pkgs, ... }:
@@ -37,10 +37,9 @@
     extraGroups = [ "wheel" "networkmanager" ];
     shell = pkgs.zsh;
   };
-  # No password is stored in this repo. Set one from the installer before the
-  # first boot (README.md shows how), since root has none and passwd on the
-  # running machine asks for the old one:
-  #   nixos-enter --root /mnt -c 'passwd erin'
+  # No password is stored here. Set one right after the first switch, from the
+  # account you switched with (passwd asks a locked account for its old one):
+  #   sudo passwd erin
   programs.zsh.enable = true;
 
   # Collect garbage weekly but keep 30d of generations, so there is
