@@ -23,6 +23,7 @@ from scaffold.render import render_new
 from scaffold.spec import HostSpec, macos_timezones
 from tests.conftest import TODAY, all_files, nix_parse, write_tree
 from tests.hostprobe import merged, one
+from tests.test_verified_options import unverified_in
 
 KEYS = [
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW alice@laptop",
@@ -112,6 +113,8 @@ def check_guarantees(spec: HostSpec, root: Path, nix_env: dict[str, str]) -> Non
     for rel in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.nix")):
         proc = nix_parse(root / rel, nix_env)
         assert proc.returncode == 0, f"{rel} does not parse:\n{proc.stderr}"
+        # Every option it sets is on the verified list, in every combination, not only the examples'.
+        assert unverified_in(rel, (root / rel).read_text(), spec.lane) == []
     if spec.lane == "home-manager":
         home = merged(root, host_dir + "home-manager.nix", spec, nix_env)
         packages = one(home, "homePackages")
