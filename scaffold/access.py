@@ -65,7 +65,8 @@ class AccessPlan:
         whose own admin can still use sudo; the others install from an installer."""
         if self.channels:
             return f"sudo passwd {name}"
-        return f"nixos-enter --root /mnt -c 'passwd {name}'"
+        # As root: run as the installer's user, nixos-enter cannot write /mnt/etc/shadow.
+        return f"sudo nixos-enter --root /mnt -c 'passwd {name}'"
 
     @property
     def console_password(self) -> tuple[str, ...]:

@@ -258,6 +258,16 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
                        f"{when} ({access.console_command(name)}, see README.md), or nobody can log in.")
         if access.keys_only:
             out.append(f"{keys_only_sentence(access.keys_only)}, so sudo does not ask for one.")
+    if spec.is_nixos and spec.lane != "nixos-wsl":
+        for u in spec.users:
+            if u.admin or u.password == "secret" or (u.ssh_keys and spec.services.openssh):
+                continue
+            if immutable_users(spec):
+                out.append(f"{u.name} can never log in: no password secret, no SSH key with sshd on, "
+                           "and passwords set with passwd do not last here; add one of them.")
+            else:
+                out.append(f"{u.name} has no password and no SSH key with sshd on: an admin sets one "
+                           f"with `sudo passwd {u.name}` after the first boot.")
     for name in unfree_not_installed(spec):
         out.append(f"packages.unfree admits {name} but no package list installs it: add it to "
                    "packages.system (or install it yourself), or remove it.")

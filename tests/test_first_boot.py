@@ -180,7 +180,7 @@ def _check_admins(spec: HostSpec, root: Path, host: dict[str, Any], host_dir: st
             continue
         password = user["hashedPasswordFile"]
         command = (f"sudo passwd {admin.name}" if spec.lane == "nixos-channels"
-                   else f"nixos-enter --root /mnt -c 'passwd {admin.name}'")
+                   else f"sudo nixos-enter --root /mnt -c 'passwd {admin.name}'")
         # The README's own steps, not its list of warnings, must carry the command.
         steps = readme.split("## Warnings", 1)[0] + readme.split("## First steps", 1)[-1]
         console = mutable and "\n   " + command in steps

@@ -27,7 +27,7 @@ KNOWN: dict[str, set[str]] = {
     "agenix": {"-e", "-r", "-d", "-i"},
     "mkpasswd": {"-m"},
     # Nix, NixOS and the installer
-    "nix": {"develop", "flake", "lock", "check", "build", "run", "-c", "--"},
+    "nix": {"develop", "flake", "lock", "check", "build", "run", "-c", "--", "--extra-experimental-features"},
     "nixos-generate-config": {"--root", "--show-hardware-config", "--no-filesystems"},
     "nixos-install": {"--no-root-passwd", "--flake"},
     "nixos-enter": {"--root", "-c"},
@@ -38,7 +38,8 @@ KNOWN: dict[str, set[str]] = {
     # Everyday shell
     "git": {"add", "commit", "-A", "-m"},
     "ssh-keygen": {"-t", "-N", "-C", "-f"},
-    "install": {"-d", "-m"},
+    "install": {"-d", "-m", "-D", "-o", "-g"},
+    "passwd": set(), "ssh": {"-t"}, "reboot": set(),
     "cp": {"-a"}, "umount": {"-R"}, "swapoff": {"-a"}, "rm": {"-rf"}, "grep": {"-F"},
     "./result/activate": set(),
     "cat": set(), "cd": set(), "echo": set(), "printf": set(), "umask": set(), "read": {"-rs"},
@@ -67,6 +68,12 @@ def commands(block: str) -> list[list[str]]:
                 argv = argv[1:]
             if argv[:2] == ["nix", "develop"] and "-c" in argv:
                 argv = argv[argv.index("-c") + 1:]
+            if argv and argv[0] == "ssh":  # ssh [-t] TARGET COMMAND...: the command is checked too
+                i = 1
+                while i < len(argv) and argv[i].startswith("-"):
+                    i += 1
+                out.append(argv[:i])
+                argv = argv[i + 1:]
             if argv:
                 out.append(argv)
     return out

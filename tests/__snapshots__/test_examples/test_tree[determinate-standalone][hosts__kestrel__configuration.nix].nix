@@ -1,6 +1,6 @@
 # kestrel: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
-# WARNING: jun has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (nixos-enter --root /mnt -c 'passwd jun', see README.md), or nobody can log in.
+# WARNING: jun has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (sudo nixos-enter --root /mnt -c 'passwd jun', see README.md), or nobody can log in.
 { config, lib, pkgs, inputs, ... }:
 
 {
@@ -38,7 +38,7 @@
   # No password is stored in this repo. Set one from the installer before the
   # first boot (README.md shows how), since root has none and passwd on the
   # running machine asks for the old one:
-  #   nixos-enter --root /mnt -c 'passwd jun'
+  #   sudo nixos-enter --root /mnt -c 'passwd jun'
 
   # Determinate Nix (the determinate module above) installs and configures Nix
   # itself, flakes included; do not also set nix.package.

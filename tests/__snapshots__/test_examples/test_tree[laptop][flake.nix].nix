@@ -50,7 +50,6 @@
       devShells = lib.genAttrs [
         "aarch64-darwin"
         "aarch64-linux"
-        "x86_64-darwin"
         "x86_64-linux"
       ] (
         system:

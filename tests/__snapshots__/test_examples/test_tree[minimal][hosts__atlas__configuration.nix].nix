@@ -1,6 +1,6 @@
 # atlas: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
-# WARNING: alice has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (nixos-enter --root /mnt -c 'passwd alice', see README.md), or nobody can log in.
+# WARNING: alice has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (sudo nixos-enter --root /mnt -c 'passwd alice', see README.md), or nobody can log in.
 { config, lib, pkgs, inputs, ... }:
 
 {
@@ -31,7 +31,7 @@
   # No password is stored in this repo. Set one from the installer before the
   # first boot (README.md shows how), since root has none and passwd on the
   # running machine asks for the old one:
-  #   nixos-enter --root /mnt -c 'passwd alice'
+  #   sudo nixos-enter --root /mnt -c 'passwd alice'
 
   nix.settings.experimental-features = [
     "nix-command"

@@ -1,6 +1,6 @@
 # rig: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
-# WARNING: carol has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (nixos-enter --root /mnt -c 'passwd carol', see README.md), or nobody can log in.
+# WARNING: carol has no password secret and no SSH key with sshd on: set a password from the installer before the first boot (sudo nixos-enter --root /mnt -c 'passwd carol', see README.md), or nobody can log in.
 { config, lib, pkgs, inputs, ... }:
 
 {
@@ -49,7 +49,7 @@
   # No password is stored in this repo. Set one from the installer before the
   # first boot (README.md shows how), since root has none and passwd on the
   # running machine asks for the old one:
-  #   nixos-enter --root /mnt -c 'passwd carol'
+  #   sudo nixos-enter --root /mnt -c 'passwd carol'
   programs.fish.enable = true;
 
   nix.settings.experimental-features = [

@@ -1,6 +1,7 @@
 # forge: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
 # WARNING: alice logs in with SSH keys only and has no password, so sudo does not ask for one.
+# WARNING: bob has no password and no SSH key with sshd on: an admin sets one with `sudo passwd bob` after the first boot.
 { config, lib, pkgs, inputs, ... }:
 
 {
