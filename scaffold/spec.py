@@ -233,7 +233,8 @@ class Secrets(_Model):
 
 class User(_Model):
     name: str = Field(description="login name (POSIX)")
-    admin: bool = Field(False, description="member of wheel (sudo)")
+    admin: bool | None = Field(
+        None, description="member of wheel (sudo); default: true for the first user only")
     shell: Shell = Field("bash", description="login shell")
     description: str = Field("", description="full name (GECOS)")
     ssh_keys: list[str] = Field(default_factory=list, description="SSH public keys for login")
@@ -370,6 +371,14 @@ class HostSpec(_Model):
             raise _problem(f"{_clip(v)!r} has capital letters", f"use {v.lower()!r}")
         raise _problem(f"{_clip(v)!r} is not a valid host name",
                        "use 1-63 lowercase letters, digits and inner hyphens (RFC 1123)")
+
+    @field_validator("users")
+    @classmethod
+    def _first_user_is_admin(cls, v: list[User]) -> list[User]:
+        # The interview's default, so an answers file means the same thing:
+        # the first user runs the machine unless told otherwise.
+        return [u if u.admin is not None else u.model_copy(update={"admin": i == 0})
+                for i, u in enumerate(v)]
 
     @field_validator("timezone")
     @classmethod
