@@ -96,6 +96,16 @@ def _is_timezone(name: str) -> bool:
     return True
 
 
+def timezone_hint(word: str) -> str:
+    """A did-you-mean for a zone: `berlin` is the city part of Europe/Berlin."""
+    key = word.strip().lower().replace(" ", "_")
+    by_city = sorted(z for z in timezones() if z.rsplit("/", 1)[-1].lower() == key
+                     or z.lower() == key)
+    if by_city:
+        return f" (did you mean {by_city[0]!r}?)"
+    return did_you_mean(word, timezones())
+
+
 def did_you_mean(word: str, options: list[str] | frozenset[str]) -> str:
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -384,7 +394,7 @@ class HostSpec(_Model):
     @classmethod
     def _timezone(cls, v: str) -> str:
         if not _is_timezone(v):
-            raise _problem(f"{_clip(v)!r} is not an IANA time zone{did_you_mean(v, timezones())}",
+            raise _problem(f"{_clip(v)!r} is not an IANA time zone{timezone_hint(v)}",
                            "use a name like Europe/Berlin or America/New_York")
         return v
 

@@ -34,7 +34,8 @@ FLAKE_ANSWERS: dict[str, Any] = {
 }
 WSL_ANSWERS: dict[str, Any] = {
     **{k: v for k, v in FLAKE_ANSWERS.items() if k not in ("boot", "hardware", "services")},
-    "lane": "nixos-wsl", "hardware": {"cpu": "intel"}, "services": {"openssh": True},
+    "lane": "nixos-wsl", "hardware": {"cpu": "intel"},
+    "services": {"openssh": True, "networkmanager": False},
 }
 
 
@@ -72,10 +73,10 @@ def test_the_default_path_needs_only_a_name_and_a_user() -> None:
         ENTER,                     # disk layout: none, so no device question
         ENTER, ENTER,              # networkmanager, openssh
         ENTER,                     # secrets: none, so no key question
-        "alice", ENTER,            # user name
-        ENTER, ENTER, ENTER,       # admin, shell, full name
+        "alice", ENTER,            # user name (the only user: an admin, nothing to ask)
+        ENTER, ENTER,              # shell, full name
         ENTER,                     # no SSH key
-        ENTER,                     # no other user
+        ENTER,                     # users: done
         ENTER,                     # home-manager: none
         ENTER, ENTER, ENTER,       # packages
         ENTER,                     # write it
@@ -120,10 +121,10 @@ def test_secrets_ask_for_keys_and_users_for_a_password_secret() -> None:
         DOWN, ENTER,                       # secrets: sops-nix
         "not-a-key", ENTER,                # refused
         CLEAR, age, ENTER, ENTER,          # one admin key, then finish
-        "alice", ENTER, ENTER, ENTER, ENTER,   # name, admin, shell, full name
+        "alice", ENTER, ENTER, ENTER,      # name, shell, full name
         KEY, ENTER, ENTER,                 # one SSH key, then finish
         ENTER,                             # password: secret
-        ENTER,                             # no other user
+        ENTER,                             # users: done
         ENTER,                             # write it
     )
     assert spec.secrets.tool == "sops-nix"
