@@ -300,6 +300,7 @@ class Interview:
         # Disks a nixos-facter report saw: when known, the only ones offered.
         self.disks = list(disks or [])
         self.order = question_order()
+        self.fixing = False
 
     def was_given(self, path: str) -> bool:
         # A list given whole (users) is not asked item by item.
@@ -315,11 +316,13 @@ class Interview:
         for generic in self.order:
             if generic.startswith("users."):
                 if generic == next(p for p in self.order if p.startswith("users.")):
+                    if self.fixing and not self.was_given("users"):
+                        out.append(Step(MENU, "Users:"))   # removing one may be the fix
                     for i in range(len(users)):
                         out += [Step(f"users.{i}.{g.split('.', 1)[1]}", self._user_message(i, g))
                                 for g in self.order if g.startswith("users.")
                                 if self.applies(f"users.{i}.{g.split('.', 1)[1]}")]
-                    if not self.was_given("users"):
+                    if not self.was_given("users") and not self.fixing:
                         out.append(Step(MENU, "Users:"))
                 continue
             if self.applies(generic):
@@ -495,6 +498,7 @@ class Interview:
         """Ask every question that applies, or, with `fix`, those that can fix it."""
         if not self.was_given("users") and not get(self.answers, "users"):
             put(self.answers, "users", [{}])
+        self.fixing = fix is not None
         history: list[str] = []
         step = self._next(None, fix)
         while step is not None:
@@ -527,8 +531,16 @@ class Interview:
         put(self.answers, step.path, self.convert(step.path, value))
         steps = self.steps()
         asked = [s.path for s in steps[: _index(steps, step.path) + 1]]
-        new = [p for p in problems(self.answers, self.on)
-               if (p.field, p.problem) not in before and any(names(a, p.field) for a in asked)]
+        later = [s.path for s in steps if s.path not in asked]
+        # New problems at this question, an earlier one, or a given answer; a
+        # later question reports its own when it is reached.
+        now = problems(self.answers, self.on)
+        new = [p for p in now if (p.field, p.problem) not in before
+               and (any(names(a, p.field) for a in asked) or not any(names(x, p.field) for x in later))]
+        # A given answer this question can agree with (nvidia_open given, and
+        # no NVIDIA card ticked) is refused here too, new or not.
+        new += [p for p in now if p not in new and self.was_given(p.field)
+                and self._could_fix(step.path, p)]
         if not new:
             return None
         for p in new:
@@ -539,6 +551,34 @@ class Interview:
             if earlier and not any(names(step.path, q.field) for q in new):
                 return earlier[0]
         return self._find(step.path) or step
+
+    def _could_fix(self, path: str, problem: Problem) -> bool:
+        kind = self._kind(path)
+        candidates: list[Any] = (self.options(path) if kind == "select" else [True, False]
+                                 if kind == "confirm" else [[c] for c in choices(path)]
+                                 if kind == "checkbox" else [])
+        for value in candidates:
+            trial = copy.deepcopy(self.answers)
+            put(trial, path, value)
+            if problem not in problems(trial, self.on):
+                return True
+        return False
+
+    def reopen(self, found: list[Problem]) -> list[Problem] | None:
+        """Make the questions these problems name askable again, given or not;
+        the problems to fix, widened to a section (or to everything) when no
+        question that applies names one of them."""
+        for p in found:
+            parts = p.field.split(".")
+            inside_list = next((i for i, part in enumerate(parts) if part.isdigit()), None)
+            drop(self.given, ".".join(parts[:inside_list]) if inside_list else p.field)
+        self.fixing = True
+        if self._next(None, found) is not None:
+            return found
+        sections = [Problem(p.field.rsplit(".", 1)[0], p.problem, p.fix) for p in found if "." in p.field]
+        for p in sections:
+            drop(self.given, p.field)
+        return sections if sections and self._next(None, sections) is not None else None
 
     def _find(self, path: str) -> Step | None:
         return next((s for s in self.steps() if s.path == path), None)
@@ -608,11 +648,7 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
             if not _ask(questionary.confirm("Fix them?", default=True), back=False):
                 raise Aborted() from None
             # Only what the errors name is asked again, given answers included.
-            fix = err.problems
-            session.given = {k: v for k, v in session.given.items()
-                             if not any(names(k, p.field) for p in fix)}
-            if session._next(None, fix) is None:
-                fix = None   # nothing to ask names it: walk everything again
+            fix = session.reopen(err.problems)
             continue
         questionary.print(f"\nnixbtw will write {spec.hostname} into {out} with these answers:\n")
         questionary.print(summary(spec))

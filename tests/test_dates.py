@@ -97,7 +97,8 @@ _OUTCOMES: set[tuple[str, str | None, tuple[str, ...]]] = set()
 def check_day(day: dt.date, tmp: Path, nix_env: dict[str, str]) -> None:
     default = expected_default(day)
     rendered = []
-    cases: list[tuple[str, dict[str, str]]] = [(name, {}) for name in example_names()] + [("minimal", {"release": "unstable"})]
+    cases: list[tuple[str, dict[str, str]]] = [(name, {}) for name in example_names()]
+    cases.append(("minimal", {"release": "unstable"}))
     for name, changes in cases:
         spec = spec_on(name, day, **changes)
         plan = make_plan(spec, on=day)
