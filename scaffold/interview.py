@@ -407,10 +407,15 @@ class Interview:
             return SUGGESTED[generic]
         info = _info(path)
         default = None if info.is_required() else info.get_default(call_default_factory=True)
-        if default is None and path == "boot.loader":
-            return "systemd-boot"
-        if default is None and self._kind(path) == "confirm":
-            return True
+        if default is None:
+            # "Decided by the lane": the spec's view of the same name says how.
+            view = getattr(HostSpec, path.rsplit(".", 1)[-1], None)
+            if isinstance(view, property):
+                try:
+                    trial = {"hostname": "probe", "users": [{"name": "probe"}], **self.answers}
+                    return view.fget(HostSpec.model_validate(trial)) if view.fget else None
+                except ValidationError:
+                    return None
         return default
 
     # ---- asking ------------------------------------------------------------
@@ -486,7 +491,9 @@ class Interview:
 
     def menu(self) -> Any:
         users = get(self.answers, "users", [])
-        listed = ", ".join(f"{u.get('name', '?')}{' (admin)' if u.get('admin') else ''}" for u in users)
+        # Unanswered, the first user is the admin (the spec's default).
+        listed = ", ".join(f"{u.get('name', '?')}{' (admin)' if u.get('admin', i == 0) else ''}"
+                           for i, u in enumerate(users))
         options = ["done", "add another user"]
         if len(users) > 1:
             options += _removals(users)
