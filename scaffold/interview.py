@@ -1,25 +1,18 @@
 """The interview: questionary prompts walking the spec.
 
-Help texts, choices, defaults and every rule come from scaffold.spec. This
-module only orders the questions (ORDER); a field the spec gains later is asked
-after its section's last listed question, or at the end, without a change here.
-Whether a question applies, which choices it offers and which answers it
-refuses are all asked of the spec itself (HostSpec.problems() and the field
-validators), on the answers given so far. Esc goes back one question; after a
-refused summary only the questions named by the errors are asked again, with
-every earlier answer as the default.
+Help texts, choices, defaults and every rule come from scaffold.spec, read as
+questions by scaffold.questions. Whether a question applies, which choices it
+offers and which answers it refuses are all asked of the spec itself
+(HostSpec.problems() and the field validators), on the answers given so far.
+Esc goes back one question; after a refused summary only the questions named
+by the errors are asked again, with every earlier answer as the default.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
-import json
-import shutil
-import textwrap
-import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,241 +20,39 @@ from typing import Any
 import questionary
 import yaml
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from scaffold import releases
-from scaffold.answers import Answers, build_spec, problems_from, set_path, to_answers
+from scaffold.answers import Answers, build_spec, to_answers
 from scaffold.errors import Aborted, InputError, Problem
+from scaffold.questions import (
+    HINT,
+    MENU,
+    ORDER,
+    SAMPLES,
+    SUGGESTED,
+    choices,
+    drop,
+    field_info,
+    fit,
+    generic_path,
+    get,
+    help_text,
+    kind_of,
+    literals,
+    local_timezone,
+    names,
+    one_line,
+    parents,
+    problems,
+    put,
+    question_order,
+    words,
+)
 from scaffold.spec import HostSpec, timezones
 
 BACK: Any = object()   # what a prompt returns when the user presses Esc
 _MISSING = object()
-
-# The order of the questions and how each is put; anything else the spec has is
-# asked in its section after these. A user's fields are listed without the index.
-ORDER: dict[str, str] = {
-    "hostname": "Host name:",
-    "lane": "What are you setting up?",
-    "system": "Platform:",
-    "nix": "Nix implementation:",
-    "release": "Release:",
-    "timezone": "Time zone:",
-    "locale": "Default locale:",
-    "boot.loader": "Boot loader:",
-    "hardware.profile": "nixos-hardware profile (empty for none):",
-    "hardware.cpu": "CPU vendor:",
-    "hardware.gpu": "GPUs:",
-    "hardware.nvidia_open": "NVIDIA open kernel module (Turing/RTX or newer)?",
-    "hardware.kernel": "Kernel:",
-    "disk.layout": "Disk layout (disko):",
-    "disk.device": "Disk to format:",
-    "disk.encrypt": "Encrypt the disk?",
-    "disk.swap_size": "Swap size (empty for none):",
-    "disk.impermanence": "Wipe / at every boot (impermanence)?",
-    "services.networkmanager": "NetworkManager?",
-    "services.openssh": "Run an SSH server (keys only)?",
-    "secrets.tool": "Secrets:",
-    "secrets.admin_keys": "Admin public key (age1..., or ssh-ed25519 ... for agenix; empty to finish):",
-    "users.name": "login name:",
-    "users.admin": "Admin (wheel, sudo)?",
-    "users.shell": "Login shell:",
-    "users.description": "Full name (optional):",
-    "users.ssh_keys": "SSH public key for login (empty to finish):",
-    "users.password": "Password:",
-    "home_manager.mode": "home-manager:",
-    "packages.system": "System packages (space separated):",
-    "packages.unfree": "Unfree packages to allow, by name (or 'all'):",
-    "packages.insecure": "Insecure packages to allow, as name-version:",
-    "darwin.touch_id_sudo": "Touch ID for sudo?",
-    "darwin.homebrew.enable": "Manage Homebrew declaratively?",
-    "darwin.homebrew.casks": "Casks (space separated):",
-    "darwin.homebrew.cleanup": "Unlisted brew packages on activation:",
-}
-# Written down once per host from the release (spec.resolved), never asked.
-NOT_ASKED = frozenset({"state_version", "darwin_state_version"})
-# Defaults the interview suggests where the spec's own default means "decide later".
-SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True, "disk.device": "/dev/disk/by-id/",
-                             "hardware.nvidia_open": True, "darwin.touch_id_sudo": True,
-                             "darwin.homebrew.cleanup": "check"}
-# A valid answer other than the default, to ask the spec whether a free-text
-# question applies to this host (a lane that has no use for it refuses it).
-SAMPLES: dict[str, Any] = {
-    "timezone": "Europe/Berlin", "locale": "de_DE.UTF-8", "hardware.profile": "framework-13-7040-amd",
-    "disk.device": "/dev/disk/by-id/nvme-probe", "disk.swap_size": "8G",
-    "secrets.admin_keys": ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"],
-    "users.description": "Ada", "users.ssh_keys": [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW probe"],
-}
-KEY_LISTS = frozenset({"secrets.admin_keys", "users.ssh_keys"})
-MENU = "users"
-HINT = "Esc goes back to the previous question; Ctrl-C stops without writing anything."
-
-
-# ---- the spec, read as questions -----------------------------------------
-
-def _info(path: str) -> Any:
-    model: type[BaseModel] = HostSpec
-    parts = [p for p in path.split(".") if not p.isdigit()]
-    for part in parts[:-1]:
-        model = _submodel(model.model_fields[part].annotation)
-    return model.model_fields[parts[-1]]
-
-
-def _submodel(ann: Any) -> type[BaseModel]:
-    if typing.get_origin(ann) is list:
-        ann = typing.get_args(ann)[0]
-    assert isinstance(ann, type) and issubclass(ann, BaseModel)
-    return ann
-
-
-def help_text(path: str) -> str:
-    return str(_info(path).description or path)
-
-
-def _literals(ann: Any) -> list[str]:
-    if typing.get_origin(ann) is typing.Literal:
-        return [str(a) for a in typing.get_args(ann)]
-    return [c for arg in typing.get_args(ann) for c in _literals(arg)]
-
-
-def choices(path: str) -> list[str]:
-    found = _literals(_info(path).annotation)
-    if not found:
-        raise KeyError(path)
-    return found
-
-
-def _kind(path: str) -> str:
-    generic = ".".join(p for p in path.split(".") if not p.isdigit())
-    if path == MENU:
-        return "menu"
-    if generic in KEY_LISTS:
-        return "keys"
-    if path == "timezone":
-        return "zone"
-    ann = _info(path).annotation
-    args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
-    if typing.get_origin(ann) is list:
-        return "checkbox" if _literals(typing.get_args(ann)[0]) else "words"
-    if all(a is bool for a in args):
-        return "confirm"
-    if typing.get_origin(ann) is typing.Literal or (
-            len(args) == 1 and typing.get_origin(args[0]) is typing.Literal):
-        return "select"
-    if any(typing.get_origin(a) is list for a in args):
-        return "words"   # a list, or a keyword like `all`
-    return "text"
-
-
-def leaf_paths(model: type[BaseModel] = HostSpec, prefix: str = "") -> Iterator[str]:
-    """Every answer the spec holds, in the spec's order; a user's fields as users.<field>."""
-    for name, info in model.model_fields.items():
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            yield from leaf_paths(ann, f"{prefix}{name}.")
-        elif typing.get_origin(ann) is list and isinstance(typing.get_args(ann)[0], type) and \
-                issubclass(typing.get_args(ann)[0], BaseModel):
-            yield from leaf_paths(typing.get_args(ann)[0], f"{prefix}{name}.")
-        else:
-            yield prefix + name
-
-
-def question_order() -> list[str]:
-    """ORDER, with every other field of the spec after its section's last listed question."""
-    order = [p for p in ORDER]
-    for path in leaf_paths():
-        if path in order or path in NOT_ASKED:
-            continue
-        section = path.rsplit(".", 1)[0] + "." if "." in path else None
-        at = max((i for i, p in enumerate(order) if section and p.startswith(section)), default=None)
-        if at is None:
-            order.append(path)
-        else:
-            order.insert(at + 1, path)
-    return order
-
-
-# ---- answers ---------------------------------------------------------------
-
-def get(answers: Answers, path: str, default: Any = None) -> Any:
-    node: Any = answers
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return default
-    return node
-
-
-def put(answers: Answers, path: str, value: Any) -> None:
-    set_path(answers, path.split("."), value)
-
-
-def drop(answers: Answers, path: str) -> None:
-    *parent, last = path.split(".")
-    node = get(answers, ".".join(parent)) if parent else answers
-    if isinstance(node, dict):
-        node.pop(last, None)
-
-
-def problems(answers: Answers, on: dt.date) -> list[Problem]:
-    """Everything the spec has against these answers, with stand-ins for what is not asked yet."""
-    return list(_problems(json.dumps(answers, sort_keys=True, default=str), on))
-
-
-@functools.lru_cache(maxsize=4096)
-def _problems(answers_json: str, on: dt.date) -> tuple[Problem, ...]:
-    return tuple(_find_problems(json.loads(answers_json), on))
-
-
-def _find_problems(answers: Answers, on: dt.date) -> list[Problem]:
-    trial = copy.deepcopy(answers)
-    trial.setdefault("hostname", "probe")
-    users = trial.get("users")
-    if not isinstance(users, list) or not users:
-        trial["users"] = [{"name": "probe"}]
-    else:
-        for i, user in enumerate(users):
-            if isinstance(user, dict) and "name" not in user:
-                user["name"] = f"probe{i}"
-    try:
-        spec = HostSpec.model_validate(trial)
-    except ValidationError as err:
-        return problems_from(err)
-    try:
-        return spec.resolved(on).problems()
-    except InputError as err:
-        return err.problems
-
-
-def names(path: str, field: str) -> bool:
-    """Is the question at `path` one that can fix a problem reported at `field`?"""
-    return path == field or path.startswith(field + ".") or field.startswith(path + ".")
-
-
-def fit(text: str, *, indent: str = "") -> str:
-    """Wrapped to the terminal, so a long error stays readable."""
-    width = max(shutil.get_terminal_size((80, 24)).columns - 2, 20)
-    return textwrap.fill(text, width=width, initial_indent=indent,
-                         subsequent_indent=indent + "  ", break_on_hyphens=False)
-
-
-def one_line(text: str) -> str:
-    """A validation message fits the one line prompt_toolkit gives it."""
-    width = max(shutil.get_terminal_size((80, 24)).columns - 4, 20)
-    if len(text) <= width:
-        return text
-    problem, _, fix = text.partition("; ")
-    for short in (fix, problem):
-        if short and len(short) <= width:
-            return short
-    return text[: width - 1] + "…"
-
-
-def _words(text: str) -> list[str]:
-    return text.replace(",", " ").split()
 
 
 # ---- prompts -----------------------------------------------------------------
@@ -305,7 +96,7 @@ class Interview:
     def was_given(self, path: str) -> bool:
         # A list given whole (users) is not asked item by item.
         return get(self.given, path, _MISSING) is not _MISSING or any(
-            isinstance(get(self.given, p), list) for p in _parents(path))
+            isinstance(get(self.given, p), list) for p in parents(path))
 
     # ---- which questions, and what they offer -----------------------------
 
@@ -337,7 +128,7 @@ class Interview:
         """Asked unless given, or unless the spec refuses every answer but the default here."""
         if self.was_given(path):
             return False
-        kind, generic = self._kind(path), _generic(path)
+        kind, generic = self.kind_of(path), generic_path(path)
         if kind == "select":
             applies = len(self.options(path)) > 1
         elif kind == "confirm":
@@ -351,17 +142,17 @@ class Interview:
         # A section with an `enable` switch asks the rest only when it is on.
         section = path.rsplit(".", 1)[0] if "." in path else ""
         if applies and section and not path.endswith(".enable") and \
-                f"{_generic(section)}.enable" in self.order:
+                f"{generic_path(section)}.enable" in self.order:
             applies = bool(get(self.answers, f"{section}.enable", False))
         if not applies:
             drop(self.answers, path)
         return applies
 
-    def _kind(self, path: str) -> str:
+    def kind_of(self, path: str) -> str:
         # Free text in the spec, but with a known list to choose from here.
         if path in ("release", "hardware.kernel") or (path == "disk.device" and self.disks):
             return "select"
-        return _kind(path)
+        return kind_of(path)
 
     def accepts(self, path: str, value: Any) -> bool:
         """Does the spec take `value` here? Refused: a problem at this field, or
@@ -402,10 +193,10 @@ class Interview:
         if path == "release":
             return releases.newest_stable(self.on).version
         if path == "timezone":
-            return _local_timezone()
+            return local_timezone()
         if generic in SUGGESTED:
             return SUGGESTED[generic]
-        info = _info(path)
+        info = field_info(path)
         default = None if info.is_required() else info.get_default(call_default_factory=True)
         if default is None:
             # "Decided by the lane": the spec's view of the same name says how.
@@ -421,7 +212,7 @@ class Interview:
     # ---- asking ------------------------------------------------------------
 
     def ask(self, step: Step) -> Any:
-        path, kind, default = step.path, self._kind(step.path), self._default(step.path)
+        path, kind, default = step.path, self.kind_of(step.path), self._default(step.path)
         if kind == "menu":
             return self.menu()
         help_ = help_text(path)
@@ -450,14 +241,14 @@ class Interview:
                                      validate=self._validator(path)))
 
     def convert(self, path: str, text: Any) -> Any:
-        kind = self._kind(path)
+        kind = self.kind_of(path)
         if not isinstance(text, str) or kind in ("select", "confirm", "checkbox", "keys", "menu"):
             return text
         if kind == "words":
-            words = _words(text)
-            return "all" if words == ["all"] and "all" in _literals(_info(path).annotation) else words
+            listed = words(text)
+            return "all" if listed == ["all"] and "all" in literals(field_info(path).annotation) else listed
         value = text.strip()
-        optional = not _info(path).is_required() and _info(path).default is None
+        optional = not field_info(path).is_required() and field_info(path).default is None
         return None if optional and not value else value
 
     def _validator(self, path: str) -> Callable[[str], bool | str]:
@@ -560,7 +351,7 @@ class Interview:
         return self._find(step.path) or step
 
     def _could_fix(self, path: str, problem: Problem) -> bool:
-        kind = self._kind(path)
+        kind = self.kind_of(path)
         candidates: list[Any] = (self.options(path) if kind == "select" else [True, False]
                                  if kind == "confirm" else [[c] for c in choices(path)]
                                  if kind == "checkbox" else [])
@@ -608,31 +399,14 @@ def _index(steps: list[Step], path: str) -> int:
                default=-1)
 
 
-def _parents(path: str) -> list[str]:
-    parts = path.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _removals(users: list[dict[str, Any]]) -> list[str]:
     return [f"remove user {i + 1} ({u.get('name') or 'no name'})" for i, u in enumerate(users)]
 
 
-def _generic(path: str) -> str:
-    return ".".join(p for p in path.split(".") if not p.isdigit())
 
 
-def _local_timezone() -> str:
-    try:
-        link = Path("/etc/localtime").resolve()
-        name = "/".join(link.parts[-2:]) if "zoneinfo" in link.parts else ""
-        if name in timezones():
-            return name
-        name = link.parts[-1]
-        if name in timezones():
-            return name
-    except OSError:
-        pass
-    return "UTC"
 
 
 def summary(spec: HostSpec) -> str:
@@ -661,9 +435,9 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
         questionary.print(summary(spec))
         confirmed = _ask(questionary.confirm("Write it?", default=True))
         if confirmed is BACK:
-            fix = []   # nothing to fix: Esc at the summary only goes back
-            last = session.steps()[-1] if session.steps() else None
-            fix = [Problem(last.path, "", "")] if last else None
+            # Esc at the summary goes back to the last question, and on from there.
+            steps = session.steps()
+            fix = [Problem(steps[-1].path, "", "")] if steps else None
             continue
         if confirmed:
             return spec

@@ -289,7 +289,7 @@ def test_a_city_gets_its_time_zone_suggested_in_a_message_that_fits_the_terminal
 
 
 def test_every_answer_of_the_spec_has_a_place_in_the_interview() -> None:
-    from scaffold.interview import NOT_ASKED, leaf_paths, question_order
+    from scaffold.questions import NOT_ASKED, leaf_paths, question_order
 
     order = question_order()
     assert set(order) == set(leaf_paths()) - NOT_ASKED
