@@ -85,7 +85,7 @@ class Step:
 
 class Interview:
     def __init__(self, given: Answers, *, on: dt.date, disks: list[str] | None = None) -> None:
-        self.given = given
+        self.given = copy.deepcopy(given)   # reopened questions are dropped from it
         self.answers: Answers = copy.deepcopy(given)
         self.on = on
         # Disks a nixos-facter report saw: when known, the only ones offered.
@@ -399,14 +399,8 @@ def _index(steps: list[Step], path: str) -> int:
                default=-1)
 
 
-
-
 def _removals(users: list[dict[str, Any]]) -> list[str]:
     return [f"remove user {i + 1} ({u.get('name') or 'no name'})" for i, u in enumerate(users)]
-
-
-
-
 
 
 def summary(spec: HostSpec) -> str:

@@ -316,3 +316,13 @@ def test_a_host_name_argument_that_differs_from_the_answers_file_is_refused(
     assert code == 2
     assert err.count("\n") == 1 and "'zeus' as the argument but 'atlas'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_host_name_argument_may_agree_with_a_set_that_overrides_the_file(tmp_path: Path) -> None:
+    from scaffold.cli import main
+
+    answers = tmp_path / "a.yaml"
+    answers.write_text("hostname: atlas\nusers: [{name: ada}]\n")
+    assert main(["new", "host", "vault", "--answers", str(answers), "--set", "hostname=vault",
+                 "--non-interactive", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out/hosts/vault/configuration.nix").is_file()
