@@ -7,9 +7,13 @@ nixbtw renders: the plan is recomputed from the saved answers, never stored.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import datetime as dt
 import functools
 import json
 import textwrap
+from collections.abc import Iterator
 from typing import Any
 
 import jinja2
@@ -20,11 +24,27 @@ from scaffold.plan import Plan, keys_only_sentence, make_plan
 from scaffold.repo import RepoPlan, RepoSpec, make_repo_plan
 from scaffold.spec import HostSpec
 
+# The day nixbtw renders for (render_new(on=...)); copier run by hand uses today.
+_RENDER_DAY: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("render_day", default=None)
+
+
+@contextlib.contextmanager
+def rendering_on(day: dt.date) -> Iterator[None]:
+    token = _RENDER_DAY.set(day)
+    try:
+        yield
+    finally:
+        _RENDER_DAY.reset(token)
+
+
+def _day() -> dt.date:
+    from scaffold.answers import today
+
+    return _RENDER_DAY.get() or today()
+
 
 @functools.lru_cache(maxsize=32)
 def _plan_for(answers_json: str, on_iso: str) -> Plan:
-    import datetime as dt
-
     from scaffold.answers import build_spec
 
     spec = build_spec(json.loads(answers_json), on=dt.date.fromisoformat(on_iso))
@@ -32,10 +52,8 @@ def _plan_for(answers_json: str, on_iso: str) -> Plan:
 
 
 def plan_from_context(context: Any) -> Plan:
-    from scaffold.answers import today
-
     answers = {name: context[name] for name in HostSpec.model_fields if name in context}
-    return _plan_for(json.dumps(answers, sort_keys=True, default=str), today().isoformat())
+    return _plan_for(json.dumps(answers, sort_keys=True, default=str), _day().isoformat())
 
 
 @jinja2.pass_context
@@ -45,16 +63,12 @@ def _plan(context: Any) -> Plan:
 
 @functools.lru_cache(maxsize=32)
 def _repo_plan_for(repo_json: str, on_iso: str) -> RepoPlan:
-    import datetime as dt
-
     return make_repo_plan(RepoSpec.model_validate_json(repo_json), on=dt.date.fromisoformat(on_iso))
 
 
 @jinja2.pass_context
 def _repo_plan(context: Any) -> RepoPlan:
-    from scaffold.answers import today
-
-    return _repo_plan_for(json.dumps(context["repo"], sort_keys=True), today().isoformat())
+    return _repo_plan_for(json.dumps(context["repo"], sort_keys=True), _day().isoformat())
 
 
 def _answers_yaml(data: Any) -> str:

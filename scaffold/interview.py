@@ -1,335 +1,406 @@
 """The interview: questionary prompts walking the spec.
 
-Help texts, choices and validation all come from scaffold.spec; this module
-only decides the order and which questions apply. Answers given on the
-command line (--answers/--set/HOSTNAME) are not asked again.
+Help texts, choices, defaults and every rule come from scaffold.spec, read as
+questions by scaffold.questions. Whether a question applies, which choices it
+offers and which answers it refuses are all asked of the spec itself
+(HostSpec.problems() and the field validators), on the answers given so far.
+Esc goes back one question; after a refused summary only the questions named
+by the errors are asked again, with every earlier answer as the default.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import questionary
 import yaml
-from pydantic import BaseModel, ValidationError
+from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+from pydantic import ValidationError
 
-from scaffold import profiles, releases
-from scaffold.answers import Answers, build_spec, problems_from, set_path, to_answers
-from scaffold.errors import Aborted, InputError
-from scaffold.spec import (
-    DARWIN_SYSTEMS,
-    LINUX_SYSTEMS,
-    HostSpec,
-    Packages,
-    User,
-    timezones,
+from scaffold import releases
+from scaffold.answers import Answers, build_spec, to_answers
+from scaffold.errors import Aborted, InputError, Problem
+from scaffold.questions import (
+    HINT,
+    MENU,
+    ORDER,
+    SAMPLES,
+    SUGGESTED,
+    choices,
+    drop,
+    field_info,
+    fit,
+    generic_path,
+    get,
+    help_text,
+    kind_of,
+    literals,
+    local_timezone,
+    names,
+    one_line,
+    parents,
+    problems,
+    put,
+    question_order,
+    words,
 )
+from scaffold.spec import HostSpec, timezones
 
-Get = Callable[[str], Any]
-
-
-def _field(path: str) -> tuple[type[BaseModel], str]:
-    model: type[BaseModel] = HostSpec
-    parts = [p for p in path.split(".") if not p.isdigit()]
-    for part in parts[:-1]:
-        ann = model.model_fields[part].annotation
-        if typing.get_origin(ann) is list:
-            ann = typing.get_args(ann)[0]
-        assert isinstance(ann, type) and issubclass(ann, BaseModel)
-        model = ann
-    return model, parts[-1]
-
-
-def help_text(path: str) -> str:
-    model, name = _field(path)
-    return model.model_fields[name].description or name
-
-
-def choices(path: str) -> list[str]:
-    model, name = _field(path)
-    ann = model.model_fields[name].annotation
-    for arg in (ann, *typing.get_args(ann)):
-        if typing.get_origin(arg) is typing.Literal:
-            return [str(a) for a in typing.get_args(arg)]
-        for inner in typing.get_args(arg):
-            if typing.get_origin(inner) is typing.Literal:
-                return [str(a) for a in typing.get_args(inner)]
-    raise KeyError(path)
-
-
-def get(answers: Answers, path: str, default: Any = None) -> Any:
-    node: Any = answers
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return default
-    return node
-
-
-def put(answers: Answers, path: str, value: Any) -> None:
-    set_path(answers, path.split("."), value)
-
-
-def field_error(answers: Answers, path: str, value: Any) -> str | None:
-    """Validate one answer in context; None when it is fine."""
-    trial = copy.deepcopy(answers)
-    trial.setdefault("hostname", "probe")
-    trial.setdefault("users", [{"name": "probe"}])
-    put(trial, path, value)
-    try:
-        HostSpec.model_validate(trial)
-    except ValidationError as err:
-        for p in problems_from(err):
-            if p.field == path or p.field.startswith(path + "."):
-                return f"{p.problem}; {p.fix}"
-    return None
-
-
-def _ask(question: Any) -> Any:
-    try:
-        answer = question.unsafe_ask()
-    except (KeyboardInterrupt, EOFError):
-        raise Aborted() from None
-    return answer
-
-
-def _validator(answers: Answers, path: str, convert: Callable[[str], Any]) -> Callable[[str], bool | str]:
-    def check(text: str) -> bool | str:
-        return field_error(answers, path, convert(text)) or True
-    return check
-
-
-def _words(text: str) -> list[str]:
-    return text.replace(",", " ").split()
-
-
-def _optional(text: str) -> str | None:
-    return text.strip() or None
-
-
-class Interview:
-    def __init__(self, given: Answers, *, on: dt.date) -> None:
-        self.given = given
-        self.answers: Answers = copy.deepcopy(given)
-        self.on = on
-        # Disks a nixos-facter report saw: when known, the only ones offered.
-        self.disks: list[str] = []
-
-    def was_given(self, path: str) -> bool:
-        return get(self.given, path, _MISSING) is not _MISSING
-
-    # ---- question kinds ------------------------------------------------
-
-    def text(self, path: str, message: str, *, default: str = "",
-             convert: Callable[[str], Any] = lambda s: s.strip(), **kw: Any) -> None:
-        if self.was_given(path):
-            return
-        current = get(self.answers, path, None)
-        shown = default if current is None else (
-            " ".join(current) if isinstance(current, list) else str(current))
-        value = _ask(questionary.text(
-            message, default=shown, instruction=f"({help_text(path)})",
-            validate=_validator(self.answers, path, convert), **kw))
-        put(self.answers, path, convert(value))
-
-    def select(self, path: str, message: str, options: list[str], default: str) -> str:
-        if self.was_given(path):
-            return str(get(self.answers, path))
-        current = get(self.answers, path, None)
-        default = current if current in options else default
-        value = _ask(questionary.select(message, choices=options, default=default,
-                                        instruction=f"({help_text(path)})"))
-        put(self.answers, path, value)
-        return str(value)
-
-    def confirm(self, path: str, message: str, default: bool) -> bool:
-        if self.was_given(path):
-            return bool(get(self.answers, path))
-        current = get(self.answers, path, None)
-        value = bool(_ask(questionary.confirm(
-            message, default=default if current is None else bool(current),
-            instruction=f" ({help_text(path)}) ")))
-        put(self.answers, path, value)
-        return value
-
-    # ---- the interview -------------------------------------------------
-
-    def run(self) -> Answers:
-        self.text("hostname", "Host name:")
-        lane = self.select("lane", "What are you setting up?", choices("lane"), "nixos-flake")
-        systems = list(DARWIN_SYSTEMS if lane == "darwin" else LINUX_SYSTEMS)
-        self.select("system", "Platform:", systems, systems[0])
-        nix_options = [n for n in choices("nix") if not (lane == "nixos-channels" and n == "determinate")]
-        self.select("nix", "Nix implementation:", nix_options, "nix")
-        newest = releases.newest_stable(self.on).version
-        self.select("release", "Release:", releases.known_versions(), newest)
-        if lane != "home-manager":
-            zone = _local_timezone()
-            self.autocomplete("timezone", "Time zone:", sorted(timezones()), zone)
-        if lane not in ("home-manager", "darwin"):
-            self.text("locale", "Default locale:", default="en_US.UTF-8")
-        if lane in ("nixos-flake", "nixos-channels", "nixos-wsl"):
-            self.nixos(lane)
-        if lane in ("nixos-flake", "darwin", "nixos-wsl"):
-            self.secrets()
-        self.users(lane)
-        modes = {"nixos-flake": ["none", "nixos-module", "standalone"],
-                 "nixos-channels": ["none", "nixos-module"],
-                 "nixos-wsl": ["none", "nixos-module", "standalone"],
-                 "darwin": ["none", "darwin-module", "standalone"],
-                 "home-manager": ["standalone"]}[lane]
-        if len(modes) > 1:
-            self.select("home_manager.mode", "home-manager:", modes, modes[0])
-        self.packages()
-        if lane == "darwin":
-            self.darwin()
-        return self.answers
-
-    def autocomplete(self, path: str, message: str, options: list[str], default: str) -> None:
-        if self.was_given(path):
-            return
-        current = get(self.answers, path, None) or default
-        value = _ask(questionary.autocomplete(
-            message, choices=options, default=current, match_middle=True,
-            validate=_validator(self.answers, path, lambda s: s.strip() or None)))
-        put(self.answers, path, value.strip() or None)
-
-    def nixos(self, lane: str) -> None:
-        if lane != "nixos-wsl":
-            self.select("boot.loader", "Boot loader:", choices("boot.loader"), "systemd-boot")
-            self.autocomplete("hardware.profile", "nixos-hardware profile (empty for none):",
-                              ["", *profiles.names()], "")
-        self.select("hardware.cpu", "CPU vendor:", choices("hardware.cpu"), "other")
-        if lane != "nixos-wsl":
-            if not self.was_given("hardware.gpu"):
-                gpus = _ask(questionary.checkbox("GPUs:", choices=choices("hardware.gpu")))
-                put(self.answers, "hardware.gpu", gpus)
-            if "nvidia" in get(self.answers, "hardware.gpu", []):
-                self.confirm("hardware.nvidia_open", "NVIDIA open kernel module (Turing/RTX or newer)?", True)
-            self.select("hardware.kernel", "Kernel:", ["default", "latest"], "default")
-        if lane == "nixos-flake":
-            layout = self.select("disk.layout", "Disk layout (disko):", choices("disk.layout"), "none")
-            if layout != "none":
-                if self.disks:
-                    self.select("disk.device", "Disk to format (seen by nixos-facter):", self.disks,
-                                self.disks[0])
-                else:
-                    self.text("disk.device", "Disk to format:", default="/dev/disk/by-id/")
-                self.confirm("disk.encrypt", "Encrypt the disk?", True)
-                self.text("disk.swap_size", "Swap size (empty for none):", convert=_optional)
-                if layout in ("btrfs", "zfs"):
-                    self.confirm("disk.impermanence", "Wipe / at every boot (impermanence)?", False)
-        if lane != "nixos-wsl":
-            self.confirm("services.networkmanager", "NetworkManager?", True)
-        self.confirm("services.openssh", "Run an SSH server (keys only)?", False)
-
-    def secrets(self) -> None:
-        tool = self.select("secrets.tool", "Secrets:", choices("secrets.tool"), "none")
-        if tool != "none" and not self.was_given("secrets.admin_keys"):
-            self.key_list("secrets.admin_keys",
-                          "Admin public key (age1..." + (" or ssh-ed25519 ..." if tool == "agenix" else "")
-                          + "; empty to finish):")
-
-    def key_list(self, path: str, message: str) -> None:
-        keys: list[str] = list(get(self.answers, path, []) or [])
-        while True:
-            key = _ask(questionary.text(message, validate=lambda s: True if not s.strip()
-                                        else (self._key_error(path, keys, s) or True))).strip()
-            if not key:
-                break
-            keys.append(key)
-        put(self.answers, path, keys)
-
-    def _key_error(self, path: str, keys: list[str], key: str) -> str | None:
-        if path == "secrets.admin_keys":
-            from scaffold.spec import check_age_recipient, check_ssh_public_key
-            tool = get(self.answers, "secrets.tool")
-            try:
-                if tool == "sops-nix" or key.strip().startswith("age1"):
-                    check_age_recipient(key)
-                else:
-                    check_ssh_public_key(key)
-            except ValueError as err:
-                return str(err)
-            return None
-        return field_error(self.answers, path, [*keys, key.strip()])
-
-    def users(self, lane: str) -> None:
-        if self.was_given("users"):
-            return
-        users: list[dict[str, Any]] = list(get(self.answers, "users", []) or [])
-        secrets = get(self.answers, "secrets.tool", "none") != "none"
-        index = 0
-        while True:
-            existing = users[index] if index < len(users) else {}
-            prefix = f"users.{index}"
-            if index >= len(users):
-                users.append(existing)
-            put(self.answers, "users", users)
-            self.text(f"{prefix}.name", f"User {index + 1} login name:",
-                      default=existing.get("name", ""))
-            self.confirm(f"{prefix}.admin", "Admin (wheel, sudo)?", index == 0)
-            if lane not in ("home-manager", "darwin"):
-                self.select_user(prefix, "shell", "Login shell:", ["bash", "zsh", "fish"], "bash")
-            if lane not in ("home-manager", "darwin"):
-                self.text(f"{prefix}.description", "Full name (optional):")
-                self.key_list(f"{prefix}.ssh_keys", "SSH public key for login (empty to finish):")
-            if secrets and lane != "darwin":
-                self.select_user(prefix, "password", "Password:", ["none", "secret"], "secret")
-            index += 1
-            more = _ask(questionary.confirm("Add another user?", default=False))
-            if not more:
-                break
-        put(self.answers, "users", users)
-
-    def select_user(self, prefix: str, name: str, message: str, options: list[str],
-                    default: str) -> None:
-        path = f"{prefix}.{name}"
-        current = get(self.answers, path, None)
-        value = _ask(questionary.select(message, choices=options,
-                                        default=current if current in options else default,
-                                        instruction=f"({User.model_fields[name].description})"))
-        put(self.answers, path, value)
-
-    def packages(self) -> None:
-        self.text("packages.system", "System packages (space separated):",
-                  default=" ".join(Packages().system), convert=_words)
-        self.text("packages.unfree", "Unfree packages to allow, by name (or 'all'):",
-                  convert=lambda s: "all" if s.strip() == "all" else _words(s))
-        self.text("packages.insecure", "Insecure packages to allow, as name-version:",
-                  convert=_words)
-
-    def darwin(self) -> None:
-        self.confirm("darwin.touch_id_sudo", "Touch ID for sudo?", True)
-        if self.confirm("darwin.homebrew.enable", "Manage Homebrew declaratively?", False):
-            self.text("darwin.homebrew.casks", "Casks (space separated):", convert=_words)
-            self.select("darwin.homebrew.cleanup", "Unlisted brew packages on activation:",
-                        choices("darwin.homebrew.cleanup"), "check")
-
-
+BACK: Any = object()   # what a prompt returns when the user presses Esc
 _MISSING = object()
 
 
-def _local_timezone() -> str:
+# ---- prompts -----------------------------------------------------------------
+
+def _back_keys() -> KeyBindings:
+    keys = KeyBindings()
+
+    @keys.add("escape", eager=True)
+    def _back(event: Any) -> None:
+        event.app.exit(result=BACK)
+
+    return keys
+
+
+def _ask(question: Any, *, back: bool = True) -> Any:
+    if back:
+        app = question.application
+        app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), _back_keys()])
     try:
-        link = Path("/etc/localtime").resolve()
-        name = "/".join(link.parts[-2:]) if "zoneinfo" in link.parts else ""
-        if name in timezones():
-            return name
-        name = link.parts[-1]
-        if name in timezones():
-            return name
-    except OSError:
-        pass
-    return "UTC"
+        return question.unsafe_ask()
+    except (KeyboardInterrupt, EOFError):
+        raise Aborted() from None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    path: str           # users.<i>.<field> for a user's answers
+    message: str
+
+
+class Interview:
+    def __init__(self, given: Answers, *, on: dt.date, disks: list[str] | None = None) -> None:
+        self.given = copy.deepcopy(given)   # reopened questions are dropped from it
+        self.answers: Answers = copy.deepcopy(given)
+        self.on = on
+        # Disks a nixos-facter report saw: when known, the only ones offered.
+        self.disks = list(disks or [])
+        self.order = question_order()
+        self.fixing = False
+
+    def was_given(self, path: str) -> bool:
+        # A list given whole (users) is not asked item by item.
+        return get(self.given, path, _MISSING) is not _MISSING or any(
+            isinstance(get(self.given, p), list) for p in parents(path))
+
+    # ---- which questions, and what they offer -----------------------------
+
+    def steps(self) -> list[Step]:
+        """The questions that apply to the answers so far, in order."""
+        out: list[Step] = []
+        users = get(self.answers, "users", []) if not self.was_given("users") else []
+        for generic in self.order:
+            if generic.startswith("users."):
+                if generic == next(p for p in self.order if p.startswith("users.")):
+                    if self.fixing and not self.was_given("users"):
+                        out.append(Step(MENU, "Users:"))   # removing one may be the fix
+                    for i in range(len(users)):
+                        out += [Step(f"users.{i}.{g.split('.', 1)[1]}", self._user_message(i, g))
+                                for g in self.order if g.startswith("users.")
+                                if self.applies(f"users.{i}.{g.split('.', 1)[1]}")]
+                    if not self.was_given("users") and not self.fixing:
+                        out.append(Step(MENU, "Users:"))
+                continue
+            if self.applies(generic):
+                out.append(Step(generic, ORDER.get(generic, help_text(generic).capitalize() + ":")))
+        return out
+
+    def _user_message(self, index: int, generic: str) -> str:
+        message = ORDER.get(generic, help_text(generic).capitalize() + ":")
+        return f"User {index + 1} {message}" if generic == "users.name" else message
+
+    def applies(self, path: str) -> bool:
+        """Asked unless given, or unless the spec refuses every answer but the default here."""
+        if self.was_given(path):
+            return False
+        kind, generic = self.kind_of(path), generic_path(path)
+        if kind == "select":
+            applies = len(self.options(path)) > 1
+        elif kind == "confirm":
+            applies = self.accepts(path, True) and self.accepts(path, False)
+        elif kind == "checkbox":
+            applies = any(self.accepts(path, [c]) for c in choices(path))
+        elif generic in SAMPLES:
+            applies = self.accepts(path, SAMPLES[generic])
+        else:
+            applies = True
+        # A section with an `enable` switch asks the rest only when it is on.
+        section = path.rsplit(".", 1)[0] if "." in path else ""
+        if applies and section and not path.endswith(".enable") and \
+                f"{generic_path(section)}.enable" in self.order:
+            applies = bool(get(self.answers, f"{section}.enable", False))
+        if not applies:
+            drop(self.answers, path)
+        return applies
+
+    def kind_of(self, path: str) -> str:
+        # Free text in the spec, but with a known list to choose from here.
+        if path in ("release", "hardware.kernel") or (path == "disk.device" and self.disks):
+            return "select"
+        return kind_of(path)
+
+    def accepts(self, path: str, value: Any) -> bool:
+        """Does the spec take `value` here? Refused: a problem at this field, or
+        a new one at its section (`darwin` for darwin.touch_id_sudo)."""
+        trial = copy.deepcopy(self.answers)
+        put(trial, path, value)
+        found = problems(trial, self.on)
+        if any(p.field == path or p.field.startswith(path + ".") for p in found):
+            return False
+        baseline = copy.deepcopy(self.answers)
+        drop(baseline, path)
+        before = set(problems(baseline, self.on))
+        return not any(path.startswith(p.field + ".") and p not in before for p in found)
+
+    def options(self, path: str) -> list[str]:
+        """The choices the spec accepts here, given the answers so far."""
+        if path == "hardware.kernel":
+            rel = releases.get(get(self.answers, "release") or releases.newest_stable(self.on).version)
+            offered = ["default", "latest", *rel.kernels]
+        elif path == "disk.device" and self.disks:
+            offered = list(self.disks)
+        elif path == "release":
+            return releases.known_versions()
+        else:
+            try:
+                offered = choices(path)
+            except KeyError:
+                return []
+        return [o for o in offered if self.accepts(path, o)]
+
+    def _default(self, path: str) -> Any:
+        generic = ".".join(p for p in path.split(".") if not p.isdigit())
+        current = get(self.answers, path, _MISSING)
+        if current is not _MISSING and current is not None:
+            return current
+        if generic == "users.admin":
+            return path == "users.0.admin"
+        if path == "release":
+            return releases.newest_stable(self.on).version
+        if path == "timezone":
+            return local_timezone()
+        if generic in SUGGESTED:
+            return SUGGESTED[generic]
+        info = field_info(path)
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        if default is None:
+            # "Decided by the lane": the spec's view of the same name says how.
+            view = getattr(HostSpec, path.rsplit(".", 1)[-1], None)
+            if isinstance(view, property):
+                try:
+                    trial = {"hostname": "probe", "users": [{"name": "probe"}], **self.answers}
+                    return view.fget(HostSpec.model_validate(trial)) if view.fget else None
+                except ValidationError:
+                    return None
+        return default
+
+    # ---- asking ------------------------------------------------------------
+
+    def ask(self, step: Step) -> Any:
+        path, kind, default = step.path, self.kind_of(step.path), self._default(step.path)
+        if kind == "menu":
+            return self.menu()
+        help_ = help_text(path)
+        if kind == "select":
+            options = self.options(path)
+            chosen = default if default in options else options[0]
+            return _ask(questionary.select(step.message, choices=options, default=chosen,
+                                           instruction=f"({help_})"))
+        if kind == "confirm":
+            yes_no = "(Y/n)" if default else "(y/N)"
+            return _ask(questionary.confirm(step.message, default=bool(default),
+                                            instruction=f" {yes_no} {help_} "))
+        if kind == "checkbox":
+            picked = set(default or [])
+            return _ask(questionary.checkbox(
+                step.message, instruction=f"(space selects; {help_})",
+                choices=[questionary.Choice(c, checked=c in picked) for c in choices(path)]))
+        if kind == "keys":
+            return self.key_list(step)
+        if kind == "zone":
+            return _ask(questionary.autocomplete(
+                step.message, choices=sorted(timezones()), default=str(default or ""),
+                match_middle=True, validate=self._validator(path)))
+        shown = " ".join(default) if isinstance(default, list) else ("" if default is None else str(default))
+        return _ask(questionary.text(step.message, default=shown, instruction=f"({help_})",
+                                     validate=self._validator(path)))
+
+    def convert(self, path: str, text: Any) -> Any:
+        kind = self.kind_of(path)
+        if not isinstance(text, str) or kind in ("select", "confirm", "checkbox", "keys", "menu"):
+            return text
+        if kind == "words":
+            listed = words(text)
+            return "all" if listed == ["all"] and "all" in literals(field_info(path).annotation) else listed
+        value = text.strip()
+        optional = not field_info(path).is_required() and field_info(path).default is None
+        return None if optional and not value else value
+
+    def _validator(self, path: str) -> Callable[[str], bool | str]:
+        def check(text: str) -> bool | str:
+            trial = copy.deepcopy(self.answers)
+            put(trial, path, self.convert(path, text))
+            found = [p for p in problems(trial, self.on) if names(path, p.field)]
+            return one_line(f"{found[0].problem}; {found[0].fix}") if found else True
+        return check
+
+    def key_list(self, step: Step) -> Any:
+        keys: list[str] = list(get(self.answers, step.path, []) or [])
+        if keys:
+            questionary.print(fit(f"kept: {len(keys)} key(s); add more, or press Enter"))
+
+        def check(text: str) -> bool | str:
+            if not text.strip():
+                return True
+            trial = copy.deepcopy(self.answers)
+            put(trial, step.path, [*keys, text.strip()])
+            found = [p for p in problems(trial, self.on) if names(step.path, p.field)]
+            return one_line(f"{found[0].problem}; {found[0].fix}") if found else True
+
+        while True:
+            key = _ask(questionary.text(step.message, validate=check))
+            if key is BACK:
+                return BACK
+            if not key.strip():
+                return keys
+            keys.append(key.strip())
+
+    def menu(self) -> Any:
+        users = get(self.answers, "users", [])
+        # Unanswered, the first user is the admin (the spec's default).
+        listed = ", ".join(f"{u.get('name', '?')}{' (admin)' if u.get('admin', i == 0) else ''}"
+                           for i, u in enumerate(users))
+        options = ["done", "add another user"]
+        if len(users) > 1:
+            options += _removals(users)
+        return _ask(questionary.select(f"Users: {listed}", choices=options, default="done"))
+
+    # ---- the walk ----------------------------------------------------------
+
+    def run(self, fix: list[Problem] | None = None) -> Answers:
+        """Ask every question that applies, or, with `fix`, those that can fix it."""
+        if not self.was_given("users") and not get(self.answers, "users"):
+            put(self.answers, "users", [{}])
+        self.fixing = fix is not None
+        history: list[str] = []
+        step = self._next(None, fix)
+        while step is not None:
+            value = self.ask(step)
+            if value is BACK:
+                if history:
+                    step = self._find(history.pop())
+                continue
+            after = self.answer(step, value)
+            if isinstance(after, Step):
+                step = after
+                continue
+            history.append(step.path)
+            step = self._find(after) if after else self._next(step.path, fix)
+        return self.answers
+
+    def answer(self, step: Step, value: Any) -> Step | str | None:
+        """Record one answer; a step to ask instead when the spec refuses it."""
+        if step.path == MENU:
+            users = get(self.answers, "users", [])
+            if value == "add another user":
+                users.append({})
+                return f"users.{len(users) - 1}.name"
+            if str(value).startswith("remove "):
+                index = _removals(users).index(value)
+                del users[index]
+                return MENU
+            return None
+        before = {(p.field, p.problem) for p in problems(self.answers, self.on)}
+        put(self.answers, step.path, self.convert(step.path, value))
+        steps = self.steps()
+        asked = [s.path for s in steps[: _index(steps, step.path) + 1]]
+        later = [s.path for s in steps if s.path not in asked]
+        # New problems at this question, an earlier one, or a given answer; a
+        # later question reports its own when it is reached.
+        now = problems(self.answers, self.on)
+        new = [p for p in now if (p.field, p.problem) not in before
+               and (any(names(a, p.field) for a in asked) or not any(names(x, p.field) for x in later))]
+        # A given answer this question can agree with (nvidia_open given, and
+        # no NVIDIA card ticked) is refused here too, new or not.
+        new += [p for p in now if p not in new and self.was_given(p.field)
+                and self._could_fix(step.path, p)]
+        if not new:
+            return None
+        for p in new:
+            questionary.print(fit(f"{p.field}: {p.problem}; {p.fix}", indent="! "), style="fg:red")
+        # At the question that can fix it: an earlier answer, or this one.
+        for p in new:
+            earlier = [s for s in steps if names(s.path, p.field) and s.path != step.path]
+            if earlier and not any(names(step.path, q.field) for q in new):
+                return earlier[0]
+        return self._find(step.path) or step
+
+    def _could_fix(self, path: str, problem: Problem) -> bool:
+        kind = self.kind_of(path)
+        candidates: list[Any] = (self.options(path) if kind == "select" else [True, False]
+                                 if kind == "confirm" else [[c] for c in choices(path)]
+                                 if kind == "checkbox" else [])
+        for value in candidates:
+            trial = copy.deepcopy(self.answers)
+            put(trial, path, value)
+            if problem not in problems(trial, self.on):
+                return True
+        return False
+
+    def reopen(self, found: list[Problem]) -> list[Problem] | None:
+        """Make the questions these problems name askable again, given or not;
+        the problems to fix, widened to a section (or to everything) when no
+        question that applies names one of them."""
+        for p in found:
+            parts = p.field.split(".")
+            inside_list = next((i for i, part in enumerate(parts) if part.isdigit()), None)
+            drop(self.given, ".".join(parts[:inside_list]) if inside_list else p.field)
+        self.fixing = True
+        if self._next(None, found) is not None:
+            return found
+        sections = [Problem(p.field.rsplit(".", 1)[0], p.problem, p.fix) for p in found if "." in p.field]
+        for p in sections:
+            drop(self.given, p.field)
+        return sections if sections and self._next(None, sections) is not None else None
+
+    def _find(self, path: str) -> Step | None:
+        return next((s for s in self.steps() if s.path == path), None)
+
+    def _next(self, after: str | None, fix: list[Problem] | None) -> Step | None:
+        steps = self.steps()
+        start = 0 if after is None else _index(steps, after) + 1
+        for s in steps[start:]:
+            if fix is None or any(names(s.path, p.field) for p in fix):
+                return s
+        return None
+
+
+def _index(steps: list[Step], path: str) -> int:
+    for i, s in enumerate(steps):
+        if s.path == path:
+            return i
+    # A question that no longer applies: its place is where its section was.
+    return max((i for i, s in enumerate(steps) if path.startswith(s.path.rsplit(".", 1)[0])),
+               default=-1)
+
+
+def _removals(users: list[dict[str, Any]]) -> list[str]:
+    return [f"remove user {i + 1} ({u.get('name') or 'no name'})" for i, u in enumerate(users)]
 
 
 def summary(spec: HostSpec) -> str:
@@ -338,24 +409,31 @@ def summary(spec: HostSpec) -> str:
 
 def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None = None) -> HostSpec:
     """Ask until the answers validate, show them, and confirm before writing."""
-    session = Interview(given, on=on)
-    session.disks = list(disks or [])
+    session = Interview(given, on=on, disks=disks)
+    questionary.print(HINT, style="fg:ansibrightblack")
+    fix: list[Problem] | None = None
     while True:
-        answers = session.run()
+        answers = session.run(fix)
         try:
             spec = build_spec(answers, on=on)
         except InputError as err:
             questionary.print("These answers do not work together:", style="bold fg:red")
-            for line in err.lines():
-                questionary.print(f"  {line}")
-            if not _ask(questionary.confirm("Answer again?", default=True)):
+            for p in err.problems:
+                questionary.print(fit(str(p), indent="  "))
+            if not _ask(questionary.confirm("Fix them?", default=True), back=False):
                 raise Aborted() from None
-            # Ask everything again, with the previous answers as defaults.
-            session.given = {k: v for k, v in given.items() if k == "hostname"}
+            # Only what the errors name is asked again, given answers included.
+            fix = session.reopen(err.problems)
             continue
         questionary.print(f"\nnixbtw will write {spec.hostname} into {out} with these answers:\n")
         questionary.print(summary(spec))
-        if _ask(questionary.confirm("Write it?", default=True)):
+        confirmed = _ask(questionary.confirm("Write it?", default=True))
+        if confirmed is BACK:
+            # Esc at the summary goes back to the last question, and on from there.
+            steps = session.steps()
+            fix = [Problem(steps[-1].path, "", "")] if steps else None
+            continue
+        if confirmed:
             return spec
         raise Aborted()
 

@@ -111,6 +111,13 @@ class Plan:
     gc_retention: str = GC_RETENTION
     boot_entries: int = BOOT_ENTRIES
     notes: tuple[str, ...] = field(default=())
+    # The part of `warnings` that depends on the date (releases.release_warnings):
+    # on screen and in READMEs, never in a .nix header that would go stale.
+    dated_warnings: tuple[str, ...] = ()
+
+    @property
+    def header_warnings(self) -> tuple[str, ...]:
+        return tuple(w for w in self.warnings if w not in self.dated_warnings)
 
     def groups(self, user: User) -> list[str]:
         groups = []
@@ -345,6 +352,7 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         nix_package=nix_package,
         shells=tuple(shells),
         warnings=tuple(_warnings(spec, rel, on)),
+        dated_warnings=tuple(releases.release_warnings(rel, on)),
         eol=rel.is_end_of_life(on),
         host_key=host_key,
         disk=disk_plan(spec),

@@ -31,8 +31,9 @@ class Release:
     released: dt.date | None = None
     end_of_support: dt.date | None = None
     verified: bool = True
-    # For unstable: the release in development, which is what a fresh
-    # install's stateVersion becomes.
+    # For unstable: the newest release in the table. A fresh install on the
+    # rolling channel gets it as its stateVersion (any released value is
+    # accepted, and an older one is always safe).
     development_version: str | None = None
 
     @property
@@ -56,11 +57,15 @@ def table() -> tuple[Release, ...]:
     raw = tomllib.loads(resources.files("scaffold.data").joinpath("releases.toml").read_text())
     rows = [Release(**{**row, "kernels": tuple(row.get("kernels", ()))}) for row in raw["release"]]
     rows.sort(key=lambda r: version_key(r.version))
-    unstable = raw["unstable"]
-    return (*rows, Release(**{**unstable, "kernels": tuple(unstable.get("kernels", ()))}))
+    unstable = {**raw["unstable"], "kernels": tuple(raw["unstable"].get("kernels", ()))}
+    unstable.setdefault("development_version", rows[-1].version)
+    return (*rows, Release(**unstable))
 
 
 def version_key(version: str) -> tuple[int, int]:
+    """Orders releases; unstable sorts after every numbered release."""
+    if version == UNSTABLE:
+        return (10_000, 0)
     year, month = version.split(".")
     return int(year), int(month)
 
@@ -81,46 +86,64 @@ def get(version: str) -> Release:
 
 
 def newest_stable(today: dt.date) -> Release:
-    """The newest verified release that is out and still supported on `today`."""
-    candidates = [
-        r
-        for r in table()
-        if not r.is_unstable and r.verified and r.is_released(today)
-        and not r.is_end_of_life(today)
-    ]
-    if not candidates:
-        # Past every support date in the table: the newest verified release is
-        # still the best guess, and the end-of-life warning says so.
-        candidates = [r for r in table() if not r.is_unstable and r.verified]
-    return max(candidates, key=lambda r: version_key(r.version))
+    """The default release on `today`: the newest verified one that is out and supported.
+
+    When every verified release that is out has reached end of life (the next
+    one is out but not verified yet), the newest of them stays the default and
+    release_warnings says so; a release nixbtw has not verified is never the default.
+    """
+    numbered = [r for r in table() if not r.is_unstable and r.verified]
+    out = [r for r in numbered if r.is_released(today)]
+    supported = [r for r in out if not r.is_end_of_life(today)]
+    if supported:
+        return max(supported, key=lambda r: version_key(r.version))
+    if out:
+        return max(out, key=lambda r: version_key(r.version))
+    # Before the first release in the table: the first one due.
+    return min(numbered, key=lambda r: version_key(r.version))
 
 
 def release_warnings(release: Release, today: dt.date) -> list[str]:
+    """What is worth knowing about `release` on `today`, each saying the date.
+
+    These change with the calendar, so they go on screen and into READMEs, never
+    into the header of a .nix file (it would be stale next week).
+    """
+    asof = f"(as of {today.isoformat()})"
+    newer_unverified = [
+        r for r in table()
+        if not r.is_unstable and not r.verified and r.is_released(today)
+        and version_key(r.version) > version_key(release.version)
+    ]
     warnings: list[str] = []
     if release.is_end_of_life(today):
         newest = newest_stable(today)
-        advice = (f"target {newest.version} instead" if newest.version != release.version
-                  else "this nixbtw knows no newer verified release: upgrade nixbtw")
+        if newest.version != release.version:
+            advice = f"target {newest.version} instead"
+        elif newer_unverified:
+            names = " and ".join(r.version for r in newer_unverified)
+            advice = (f"NixOS {names} is out but not yet verified by nixbtw: upgrade nixbtw "
+                      f"once a version verifies it, or choose release {newer_unverified[-1].version} "
+                      "now and check the generated inputs yourself")
+            newer_unverified = []
+        else:
+            advice = "this nixbtw knows no newer release: upgrade nixbtw"
         warnings.append(
-            f"NixOS {release.version} reached end of life on {release.end_of_support}: "
-            f"it gets no security fixes; {advice}."
+            f"NixOS {release.version} reached end of life on {release.end_of_support} and gets "
+            f"no security fixes; {advice} {asof}."
         )
-    if not release.verified and not release.is_unstable:
+    if release.is_unstable:
+        return warnings  # rolling: no release date, no end of life
+    if not release.verified:
         warnings.append(
             f"NixOS {release.version} is in the release table but nixbtw has not yet verified "
             "its branches and options; check the generated inputs before you switch."
         )
-    elif not release.is_unstable and not release.is_released(today):
-        warnings.append(f"NixOS {release.version} is not released yet (due {release.released}).")
-    newer = [
-        r
-        for r in table()
-        if not r.is_unstable and not r.verified and r.is_released(today)
-        and version_key(r.version) > version_key(release.version)
-    ]
-    for r in newer:
+    elif not release.is_released(today):
+        warnings.append(f"NixOS {release.version} is not released yet (due {release.released}) {asof}.")
+    for r in newer_unverified:
         warnings.append(
             f"NixOS {r.version} is out, but nixbtw has not verified it yet; "
-            f"this host targets {release.version}."
+            f"this host targets {release.version} {asof}."
         )
     return warnings

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffold.copier_ext import rendering_on
 from scaffold.history import checkout, template_source
 from scaffold.plan import Plan, make_plan
 from scaffold.repo import RepoSpec, kind_of, repo_spec
@@ -89,7 +90,8 @@ def _is_seed(rel: str) -> bool:
 def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
     """One host's own files (under hosts/<name>/, or all of /etc/nixos for channels)."""
     plan = make_plan(spec, on=on)
-    files = copier_render(host_template(spec), answers_data(spec))
+    with rendering_on(on):
+        files = copier_render(host_template(spec), answers_data(spec))
     prefix = f"{plan.host_dir}/" if plan.host_dir else ""
     seeds = {prefix + rel: files.pop(rel) for rel in list(files) if _is_seed(rel)}
     return Rendered(plan=plan, files={prefix + rel: text for rel, text in files.items()}, seeds=seeds)
@@ -106,5 +108,6 @@ def render_new(spec: HostSpec, *, on: dt.date, others: list[HostSpec] | None = N
     if spec.lane == "nixos-channels":
         return host
     repo = repo_spec([*(others or []), spec])
-    return Rendered(plan=host.plan, files={**render_repo(repo), **host.files}, seeds=host.seeds,
-                    repo=repo)
+    with rendering_on(on):
+        repo_files = render_repo(repo)
+    return Rendered(plan=host.plan, files={**repo_files, **host.files}, seeds=host.seeds, repo=repo)

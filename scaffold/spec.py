@@ -116,6 +116,16 @@ def _is_timezone(name: str) -> bool:
     return True
 
 
+def timezone_hint(word: str) -> str:
+    """A did-you-mean for a zone: `berlin` is the city part of Europe/Berlin."""
+    key = word.strip().lower().replace(" ", "_")
+    by_city = sorted(z for z in timezones() if z.rsplit("/", 1)[-1].lower() == key
+                     or z.lower() == key)
+    if by_city:
+        return f" (did you mean {by_city[0]!r}?)"
+    return did_you_mean(word, timezones())
+
+
 def did_you_mean(word: str, options: list[str] | frozenset[str]) -> str:
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -295,7 +305,8 @@ class Secrets(_Model):
 
 class User(_Model):
     name: str = Field(max_length=NAME_MAX, description="login name (POSIX)")
-    admin: bool = Field(False, description="member of wheel (sudo)")
+    admin: bool | None = Field(
+        None, description="member of wheel (sudo); default: true for the first user only")
     shell: Shell = Field("bash", description="login shell")
     description: str = Field("", max_length=TEXT_MAX, description="full name (GECOS)")
     ssh_keys: list[str] = Field(default_factory=list, max_length=LIST_MAX, description="SSH public keys for login")
@@ -439,11 +450,19 @@ class HostSpec(_Model):
         raise _problem(f"{_clip(v)!r} is not a valid host name",
                        "use 1-63 lowercase letters, digits and inner hyphens (RFC 1123)")
 
+    @field_validator("users")
+    @classmethod
+    def _first_user_is_admin(cls, v: list[User]) -> list[User]:
+        # The interview's default, so an answers file means the same thing:
+        # the first user runs the machine unless told otherwise.
+        return [u if u.admin is not None else u.model_copy(update={"admin": i == 0})
+                for i, u in enumerate(v)]
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, v: str | None) -> str | None:
         if v is not None and not _is_timezone(v):
-            raise _problem(f"{_clip(v)!r} is not an IANA time zone{did_you_mean(v, timezones())}",
+            raise _problem(f"{_clip(v)!r} is not an IANA time zone{timezone_hint(v)}",
                            "use a name like Europe/Berlin or America/New_York")
         return v
 

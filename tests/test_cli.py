@@ -76,7 +76,8 @@ def test_bad_answers_list_every_problem_and_write_nothing(tmp_path: Path, capsys
 
 def test_cross_field_problems_name_the_combination(tmp_path: Path, capsys: Capture) -> None:
     code = new_host("atlas", "--out", str(tmp_path / "o"), "--set", "system=aarch64-darwin",
-                    "--set", "users.0.name=alice", "--set", "users.0.password=secret")
+                    "--set", "users.0.name=alice", "--set", "users.0.password=secret",
+                    "--set", "users.0.admin=false")
     err = capsys.readouterr().err
     assert code == 2
     assert "error: system: aarch64-darwin needs lane darwin, not nixos-flake" in err

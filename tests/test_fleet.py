@@ -20,8 +20,8 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def add(root: Path, host: str, *sets: str) -> int:
-    args = ["new", "host", host, "--non-interactive", "--out", str(root),
-            "--answers", str(EXAMPLES / "minimal.yaml")]
+    args = ["new", "host", "--non-interactive", "--out", str(root),
+            "--answers", str(EXAMPLES / "minimal.yaml"), "--set", f"hostname={host}"]
     for s in sets:
         args += ["--set", s]
     return main(args)
@@ -65,7 +65,7 @@ def test_an_existing_host_is_refused_and_force_touches_only_it(fleet: Path, caps
     assert add(fleet, "beta", "timezone=Asia/Tokyo") == 2
     assert "host beta already exists" in capsys.readouterr().err
     assert add(fleet, "beta", "timezone=Asia/Tokyo") == 2
-    assert main(["new", "host", "beta", "--non-interactive", "--out", str(fleet), "--force",
+    assert main(["new", "host", "--set", "hostname=beta", "--non-interactive", "--out", str(fleet), "--force",
                  "--answers", str(EXAMPLES / "minimal.yaml"), "--set", "timezone=Asia/Tokyo"]) == 0
     assert 'time.timeZone = "Asia/Tokyo";' in (fleet / "hosts/beta/configuration.nix").read_text()
     assert snapshot(fleet, "hosts/alpha") == alpha
@@ -98,7 +98,7 @@ def test_a_mac_cannot_join_a_nixos_repository(fleet: Path, capsys: Capture) -> N
 
 
 def test_adding_from_inside_the_repository_adds_to_the_repository(fleet: Path) -> None:
-    assert main(["new", "host", "gamma", "--non-interactive", "--out", str(fleet / "hosts/alpha"),
+    assert main(["new", "host", "--set", "hostname=gamma", "--non-interactive", "--out", str(fleet / "hosts/alpha"),
                  "--answers", str(EXAMPLES / "minimal.yaml")]) == 0
     assert (fleet / "hosts/gamma/configuration.nix").is_file()
     assert not (fleet / "hosts/alpha/flake.nix").exists()
@@ -106,7 +106,7 @@ def test_adding_from_inside_the_repository_adds_to_the_repository(fleet: Path) -
 
 def test_a_channels_host_cannot_join_a_flake_repository(fleet: Path, capsys: Capture) -> None:
     readme = (fleet / "README.md").read_bytes()
-    assert main(["new", "host", "old", "--non-interactive", "--out", str(fleet), "--force",
+    assert main(["new", "host", "--set", "hostname=old", "--non-interactive", "--out", str(fleet), "--force",
                  "--answers", str(EXAMPLES / "channels.yaml")]) == 2
     assert "lane nixos-channels is a whole /etc/nixos of its own" in capsys.readouterr().err
     assert (fleet / "README.md").read_bytes() == readme

@@ -26,7 +26,7 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy
 FLAKE_ANSWERS: dict[str, Any] = {
     "hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
     "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
-    "boot": {"loader": "systemd-boot"},
+    "boot": {"loader": "systemd-boot"}, "disk": {"layout": "none"},
     "hardware": {"profile": None, "cpu": "amd", "gpu": [], "kernel": "default"},
     "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
     "packages": {"system": ["git"], "unfree": [], "insecure": []},
@@ -34,7 +34,8 @@ FLAKE_ANSWERS: dict[str, Any] = {
 }
 WSL_ANSWERS: dict[str, Any] = {
     **{k: v for k, v in FLAKE_ANSWERS.items() if k not in ("boot", "hardware", "services")},
-    "lane": "nixos-wsl", "hardware": {"cpu": "intel"}, "services": {"openssh": True},
+    "lane": "nixos-wsl", "hardware": {"cpu": "intel"},
+    "services": {"openssh": True, "networkmanager": False},
 }
 
 
@@ -48,6 +49,8 @@ def answered(base: dict[str, Any], *, drop: tuple[str, ...] = (), **changes: Any
 def keys(*typed: str) -> Iterator[None]:
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         pipe.send_text("".join(typed))
+        # Out of keys means end of input (Aborted), never a test that waits forever.
+        pipe.close()
         yield
 
 
@@ -72,10 +75,10 @@ def test_the_default_path_needs_only_a_name_and_a_user() -> None:
         ENTER,                     # disk layout: none, so no device question
         ENTER, ENTER,              # networkmanager, openssh
         ENTER,                     # secrets: none, so no key question
-        "alice", ENTER,            # user name
-        ENTER, ENTER, ENTER,       # admin, shell, full name
+        "alice", ENTER,            # user name (the only user: an admin, nothing to ask)
+        ENTER, ENTER,              # shell, full name
         ENTER,                     # no SSH key
-        ENTER,                     # no other user
+        ENTER,                     # users: done
         ENTER,                     # home-manager: none
         ENTER, ENTER, ENTER,       # packages
         ENTER,                     # write it
@@ -95,7 +98,7 @@ def test_given_answers_are_not_asked_again() -> None:
 
 
 def test_a_disk_layout_asks_for_the_device_and_refuses_a_bad_one() -> None:
-    given = answered(FLAKE_ANSWERS)
+    given = answered(FLAKE_ANSWERS, drop=("disk",))
     spec = run(
         given,
         DOWN, DOWN, ENTER,                              # layout: btrfs
@@ -120,10 +123,10 @@ def test_secrets_ask_for_keys_and_users_for_a_password_secret() -> None:
         DOWN, ENTER,                       # secrets: sops-nix
         "not-a-key", ENTER,                # refused
         CLEAR, age, ENTER, ENTER,          # one admin key, then finish
-        "alice", ENTER, ENTER, ENTER, ENTER,   # name, admin, shell, full name
+        "alice", ENTER, ENTER, ENTER,      # name, shell, full name
         KEY, ENTER, ENTER,                 # one SSH key, then finish
         ENTER,                             # password: secret
-        ENTER,                             # no other user
+        ENTER,                             # users: done
         ENTER,                             # write it
     )
     assert spec.secrets.tool == "sops-nix"
@@ -150,3 +153,176 @@ def test_a_facter_report_turns_the_disk_question_into_a_choice() -> None:
     with keys(DOWN, ENTER, ENTER):        # the second disk, then write it
         spec = interview(given, on=TODAY, out=Path("out"), disks=disks)
     assert spec.disk.device == "/dev/disk/by-id/ata-B"
+
+
+ESC, SPACE = "\x1b", " "
+ZFS_DISK = {"layout": "zfs", "device": "/dev/disk/by-id/nvme-X", "encrypt": False, "swap_size": None,
+            "impermanence": False}
+
+
+def test_esc_goes_back_to_the_previous_question_with_its_answer_kept() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("lane", "system", "nix"))
+    spec = run(
+        given,
+        DOWN, ENTER,      # lane: nixos-channels
+        ESC,              # at the platform question: back to the lane...
+        ENTER,            # ...where nixos-channels is still the choice
+        ENTER, ENTER,     # platform, nix
+        ENTER,            # write it
+    )
+    assert spec.lane == "nixos-channels"
+
+
+def test_going_back_keeps_the_ticked_checkbox_choices() -> None:
+    given = answered(FLAKE_ANSWERS, hardware={"profile": None, "cpu": "amd", "kernel": "default"})
+    spec = run(
+        given,
+        DOWN, DOWN, SPACE, ENTER,   # GPUs: nvidia
+        ESC,                        # at the NVIDIA question: back to the GPUs, nvidia still ticked
+        ENTER,                      # keep them
+        ENTER,                      # open kernel module (Y/n): yes
+        ENTER,                      # write it
+    )
+    assert spec.hardware.gpu == ["nvidia"]
+    assert spec.hardware.nvidia_open is True
+
+
+def test_a_refused_summary_asks_only_what_the_errors_name_and_a_duplicate_user_can_be_removed() -> None:
+    given = answered(FLAKE_ANSWERS, users=[{"name": "ops", "admin": True}, {"name": "ops"}])
+    spec = run(
+        given,
+        ENTER,                    # 'users.1.name: listed twice'. Fix them? yes
+        DOWN, DOWN, DOWN, ENTER,  # users: remove user 2 (ops)
+        ENTER,                    # users: done, and nothing else is named by the errors
+        ENTER,                    # write it
+    )
+    assert [u.name for u in spec.users] == ["ops"]
+    assert spec.users[0].admin
+    assert spec.hostname == "h" and spec.hardware.cpu == "amd"   # nothing else was asked again
+
+
+def test_fixing_a_given_answer_offers_only_what_the_spec_accepts() -> None:
+    given = answered(FLAKE_ANSWERS, disk=ZFS_DISK,
+                     hardware={"profile": None, "cpu": "amd", "gpu": [], "kernel": "latest"})
+    spec = run(
+        given,
+        ENTER,       # 'hardware.kernel: ZFS does not support the newest kernel'. Fix them? yes
+        ENTER,       # kernel: latest is not offered with ZFS, so default comes first
+        ENTER,       # write it
+    )
+    assert spec.hardware.kernel == "default"
+    assert spec.disk.layout == "zfs"
+
+
+def test_zfs_with_a_kernel_it_cannot_build_is_reported_at_the_kernel_question() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("hardware", "disk"))
+    given["hardware"] = {"profile": None, "cpu": "amd", "gpu": []}
+    spec = run(
+        given,
+        DOWN, ENTER,                      # kernel: latest
+        DOWN, DOWN, DOWN, ENTER,          # layout: zfs -> refused at the kernel question
+        ENTER,                            # kernel: default (latest is no longer offered)
+        ENTER,                            # layout: zfs, kept
+        CLEAR, "/dev/disk/by-id/nvme-X", ENTER,
+        ENTER, ENTER, ENTER,              # encrypt, no swap, no impermanence
+        ENTER,                            # write it
+    )
+    assert (spec.hardware.kernel, spec.disk.layout) == ("default", "zfs")
+
+
+def test_nvidia_settings_without_an_nvidia_card_are_refused_at_the_gpu_question() -> None:
+    given = answered(FLAKE_ANSWERS, hardware={"profile": None, "cpu": "amd", "kernel": "default",
+                                              "nvidia_open": True})
+    spec = run(
+        given,
+        ENTER,                      # GPUs: none -> refused, nvidia_open needs an NVIDIA card
+        DOWN, DOWN, SPACE, ENTER,   # GPUs: nvidia
+        ENTER,                      # write it
+    )
+    assert spec.hardware.gpu == ["nvidia"]
+
+
+def test_a_bad_package_name_is_refused_at_its_question() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("packages",))
+    spec = run(
+        given,
+        CLEAR, "git bad!name", ENTER,   # refused in place
+        CLEAR, "git htop", ENTER,
+        ENTER, ENTER,                   # unfree, insecure
+        ENTER,                          # write it
+    )
+    assert spec.packages.system == ["git", "htop"]
+
+
+def test_a_second_user_is_added_from_the_users_menu_and_asked_if_admin() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("users",))
+    spec = run(
+        given,
+        "ada", ENTER, ENTER, ENTER, ENTER,   # name, shell, full name, no SSH key
+        DOWN, ENTER,                        # users: add another user
+        "bob", ENTER,
+        ENTER,                              # admin (y/N): no
+        ENTER, ENTER, ENTER,                # shell, full name, no SSH key
+        ENTER,                              # users: done
+        ENTER,                              # write it
+    )
+    assert [(u.name, u.admin) for u in spec.users] == [("ada", True), ("bob", False)]
+
+
+def test_the_kernel_question_offers_the_lts_versions_of_the_release() -> None:
+    from scaffold import releases
+    from scaffold.interview import Interview
+
+    session = Interview(answered(FLAKE_ANSWERS), on=TODAY)
+    assert session.options("hardware.kernel") == ["default", "latest", *releases.get("26.05").kernels]
+
+
+def test_a_city_gets_its_time_zone_suggested_in_a_message_that_fits_the_terminal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.interview import Interview
+
+    monkeypatch.setenv("COLUMNS", "60")
+    check = Interview(answered(FLAKE_ANSWERS), on=TODAY)._validator("timezone")
+    message = check("berlin")
+    assert isinstance(message, str) and "Europe/Berlin" in message
+    assert len(message) <= 60
+
+
+def test_every_answer_of_the_spec_has_a_place_in_the_interview() -> None:
+    from scaffold.questions import NOT_ASKED, leaf_paths, question_order
+
+    order = question_order()
+    assert set(order) == set(leaf_paths()) - NOT_ASKED
+    # A field the ordering does not list comes right after its section.
+    assert order.index("darwin.homebrew.brews") == order.index("darwin.homebrew.cleanup") + 1
+
+
+def test_without_an_admin_key_the_first_user_is_the_admin_everywhere() -> None:
+    from scaffold.answers import build_spec
+
+    spec = build_spec({"hostname": "h", "users": [{"name": "ada"}, {"name": "bob"}]}, on=TODAY)
+    assert [(u.name, u.admin) for u in spec.users] == [("ada", True), ("bob", False)]
+
+
+def test_a_host_name_argument_that_differs_from_the_answers_file_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scaffold.cli import main
+
+    answers = tmp_path / "a.yaml"
+    answers.write_text("hostname: atlas\nusers: [{name: ada}]\n")
+    code = main(["new", "host", "zeus", "--answers", str(answers), "--non-interactive",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "'zeus' as the argument but 'atlas'" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_host_name_argument_may_agree_with_a_set_that_overrides_the_file(tmp_path: Path) -> None:
+    from scaffold.cli import main
+
+    answers = tmp_path / "a.yaml"
+    answers.write_text("hostname: atlas\nusers: [{name: ada}]\n")
+    assert main(["new", "host", "vault", "--answers", str(answers), "--set", "hostname=vault",
+                 "--non-interactive", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out/hosts/vault/configuration.nix").is_file()

@@ -81,7 +81,7 @@ def test_a_disk_layout_needs_a_device() -> None:
 
 
 def test_nobody_is_admin() -> None:
-    lines = refused(users=[{"name": "alice"}])
+    lines = refused(users=[{"name": "alice", "admin": False}])
     assert lines[0].startswith("users: no user is an admin")
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import require_tool
 
@@ -36,24 +37,35 @@ class Tmux:
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            if key in ("Enter", "Down", "Space", "C-u", "C-c"):
+            if key in ("Enter", "Down", "Space", "C-u", "C-c", "Escape"):
                 self.run("send-keys", "-t", "t", key)
             else:
                 self.run("send-keys", "-t", "t", "-l", key)
             time.sleep(0.05)
 
 
-@pytest.mark.tmux
-def test_the_interview_in_a_real_terminal_writes_a_repository(tmp_path: Path) -> None:
+def start(tmp_path: Path, out: Path, *args: str) -> Tmux:
     require_tool("tmux")
-    out, home = tmp_path / "repo", tmp_path / "home"
+    home = tmp_path / "home"
     env = f"HOME={shlex.quote(str(home))} NIXBTW_TODAY=2026-11-25 GIT_CONFIG_GLOBAL=/dev/null"
-    command = (f"{env} {shlex.quote(sys.executable)} -m scaffold.cli new host --out {shlex.quote(str(out))}"
-               f" --set lane=nixos-wsl --set timezone=UTC --set locale=en_US.UTF-8; echo EXIT=$?; sleep 30")
+    command = (f"{env} {shlex.quote(sys.executable)} -m scaffold.cli new host --out {shlex.quote(str(out))} "
+               f"{shlex.join(args)}; echo EXIT=$?; sleep 30")
     tmux = Tmux(tmp_path)
     tmux.run("new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command)
+    return tmux
+
+
+def stop(tmux: Tmux) -> None:
+    subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True, check=False)
+
+
+@pytest.mark.tmux
+def test_the_interview_in_a_real_terminal_writes_a_repository(tmp_path: Path) -> None:
+    out = tmp_path / "repo"
+    tmux = start(tmp_path, out, "--set", "lane=nixos-wsl", "--set", "timezone=UTC",
+                 "--set", "locale=en_US.UTF-8")
     try:
-        tmux.wait_for("Host name")
+        assert "Esc goes back" in tmux.wait_for("Host name")
         tmux.keys("wsl-box", "Enter")
         tmux.wait_for("Platform")
         tmux.keys("Enter")                  # x86_64-linux
@@ -63,22 +75,26 @@ def test_the_interview_in_a_real_terminal_writes_a_repository(tmp_path: Path) ->
         tmux.keys("Enter")                  # newest stable
         tmux.wait_for("CPU vendor")
         tmux.keys("Enter")
+        assert "(y/N)" in tmux.wait_for("NetworkManager?")   # off on WSL, and it says so
+        tmux.keys("Enter")
         tmux.wait_for("SSH server")
         tmux.keys("Enter")                  # no
         tmux.wait_for("Secrets")
         tmux.keys("Enter")                  # none
         tmux.wait_for("login name")
         tmux.keys("ada", "Enter")
-        tmux.wait_for("Admin")
-        tmux.keys("Enter")                  # yes
+        tmux.wait_for("Login shell")
+        tmux.keys("Escape")                 # back to the name, which is kept
+        tmux.wait_for("(login shell)\n? User 1 login name:  (login name (POSIX)) ada")
+        tmux.keys("Enter")
         tmux.wait_for("Login shell")
         tmux.keys("Enter")
         tmux.wait_for("Full name")
         tmux.keys("Ada Lovelace", "Enter")
         tmux.wait_for("SSH public key")
         tmux.keys("Enter")
-        tmux.wait_for("Add another user")
-        tmux.keys("Enter")
+        tmux.wait_for("Users: ada (admin)")
+        tmux.keys("Enter")                  # done
         tmux.wait_for("home-manager")
         tmux.keys("Enter")
         tmux.wait_for("System packages")
@@ -93,7 +109,36 @@ def test_the_interview_in_a_real_terminal_writes_a_repository(tmp_path: Path) ->
         tmux.keys("Enter")
         tmux.wait_for("EXIT=0")
     finally:
-        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True, check=False)
+        stop(tmux)
     config = (out / "hosts/wsl-box/configuration.nix").read_text()
     assert 'wsl.defaultUser = "ada";' in config
     assert 'description = "Ada Lovelace";' in config
+
+
+@pytest.mark.tmux
+def test_a_refused_summary_is_fixed_in_place_by_removing_the_duplicate_user(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "hostname: relay\nlane: nixos-wsl\nsystem: x86_64-linux\nnix: nix\nrelease: '26.05'\n"
+        "timezone: UTC\nlocale: en_US.UTF-8\nhardware: {cpu: intel}\n"
+        "services: {openssh: false, networkmanager: false}\nsecrets: {tool: none}\n"
+        "home_manager: {mode: none}\npackages: {system: [git], unfree: [], insecure: []}\n"
+        "users: [{name: ops, admin: true}, {name: ops}]\n")
+    out = tmp_path / "repo"
+    tmux = start(tmp_path, out, "--answers", str(answers))
+    try:
+        screen = tmux.wait_for("Fix them?")
+        assert "users.1.name: 'ops' is listed twice" in screen
+        tmux.keys("Enter")
+        tmux.wait_for("remove user 2 (ops)")
+        tmux.keys("Down", "Down", "Down", "Enter")   # remove user 2
+        tmux.wait_for("Users: ops (admin) (Use arrow keys)")
+        tmux.keys("Enter")                           # done
+        screen = tmux.wait_for("Write it?")
+        assert "hostname: relay" in screen
+        tmux.keys("Enter")
+        tmux.wait_for("EXIT=0")
+    finally:
+        stop(tmux)
+    recorded = yaml.safe_load((out / "hosts/relay/.copier-answers.yml").read_text())
+    assert [u["name"] for u in recorded["users"]] == ["ops"]

@@ -87,7 +87,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, releases: dict[str, Pa
     root = tmp_path / "infra"
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     for host in ("alpha", "beta"):
-        assert main(["new", "host", host, "--non-interactive", "--out", str(root),
+        assert main(["new", "host", "--non-interactive", "--out", str(root), "--set", f"hostname={host}",
                      "--answers", str(EXAMPLES / "minimal.yaml")]) == 0
     _git(root, "commit", "-q", "-m", "two hosts")
     config = root / "hosts/alpha/configuration.nix"

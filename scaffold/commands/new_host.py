@@ -16,6 +16,11 @@ def collect(args: argparse.Namespace) -> Answers:
     """Answers file, then the HOSTNAME argument, then --set: later ones override earlier ones."""
     answers: Answers = load_file(args.answers) if args.answers else {}
     if args.hostname is not None:
+        overridden = any(s.startswith("hostname=") for s in args.sets)
+        if "hostname" in answers and answers["hostname"] != args.hostname and not overridden:
+            raise UsageError("HOSTNAME", f"{args.hostname!r} as the argument but "
+                             f"{answers['hostname']!r} in {args.answers}",
+                             "give the host name once (drop the argument or fix the file)")
         answers["hostname"] = args.hostname
     for assignment in args.sets:
         apply_set(answers, assignment)
