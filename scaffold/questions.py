@@ -35,6 +35,7 @@ ORDER: dict[str, str] = {
     "release": "Release:",
     "timezone": "Time zone:",
     "locale": "Default locale:",
+    "boot.firmware": "Firmware (bios for legacy/CSM boot):",
     "boot.loader": "Boot loader:",
     "hardware.profile": "nixos-hardware profile (empty for none):",
     "hardware.cpu": "CPU vendor:",

@@ -26,7 +26,7 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy
 FLAKE_ANSWERS: dict[str, Any] = {
     "hostname": "h", "lane": "nixos-flake", "system": "x86_64-linux", "nix": "nix",
     "release": "26.05", "timezone": "UTC", "locale": "en_US.UTF-8",
-    "boot": {"loader": "systemd-boot"}, "disk": {"layout": "none"},
+    "boot": {"firmware": "uefi", "loader": "systemd-boot"}, "disk": {"layout": "none"},
     "hardware": {"profile": None, "cpu": "amd", "gpu": [], "kernel": "default"},
     "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
     "packages": {"system": ["git"], "unfree": [], "insecure": []},
@@ -67,6 +67,7 @@ def test_the_default_path_needs_only_a_name_and_a_user() -> None:
         ENTER,                     # release (newest stable)
         CLEAR, "UTC", ENTER,       # time zone
         ENTER,                     # locale
+        ENTER,                     # firmware: uefi
         ENTER,                     # boot loader
         ENTER,                     # nixos-hardware profile: none
         ENTER,                     # cpu
