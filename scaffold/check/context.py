@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import os
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ HISTORY_FILES = frozenset({".bash_history", ".zsh_history", ".histfile", "fish_h
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".fish")
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".org", ".adoc")
 string_value = nixparse.string_value
+_ZSH_STAMP = re.compile(r"^: [0-9]+:[0-9]+;")
 
 # Functions that build a system from a list of modules, and the kind they build.
 BUILDERS = {"nixosSystem": "nixos", "darwinSystem": "darwin", "homeManagerConfiguration": "home",
@@ -50,7 +52,7 @@ class NixFile:
 
     @functools.cached_property
     def found(self) -> dict[str, list[tree_sitter.Node]]:
-        found = nixparse.captures(self.tree.root_node, _FILE_QUERY)
+        found = nixparse.captures(self.tree.root_node, _FILE_QUERY + nixparse.BINDERS)
         return {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in found.items()}
 
     def nodes(self, kind: str) -> list[tree_sitter.Node]:
@@ -87,6 +89,25 @@ class NixFile:
     def declares_options(self) -> bool:
         """A module that declares options is a library module, not a host."""
         return any(s.path[:1] == ("options",) for s in self.settings)
+
+    @functools.cached_property
+    def zfs_line(self) -> int | None:
+        """The line that turns ZFS on: a setting, never a word in a comment."""
+        if b"zfs" not in self.source and b"zpool" not in self.source:
+            return None
+        for s in self.settings:
+            value = s.literal if s.path[:1] in (("boot",), ("fileSystems",)) else None
+            if s.path[:2] == ("boot", "supportedFilesystems") and (
+                    ("zfs" in s.path[2:3] and value is not False)
+                    or (isinstance(value, list) and "zfs" in value)):
+                return s.line
+            if s.path[:2] == ("boot", "zfs") and s.path[-1] in ("extraPools", "devNodes"):
+                return s.line
+            if s.path[:1] == ("fileSystems",) and s.path[-1] == "fsType" and value == "zfs":
+                return s.line
+            if s.path[:3] == ("disko", "devices", "zpool"):
+                return s.line
+        return None
 
     @functools.cached_property
     def imports(self) -> list[Import]:
@@ -180,7 +201,7 @@ class Repo:
         for f in self.nix_files:
             root = f.tree.root_node
             try:
-                suspects = [] if root.has_error else nixparse.suspects(f.tree)
+                suspects = [] if root.has_error else nixparse.suspects(f.tree, f.found)
             except RecursionError:  # absurd nesting: let Nix judge it
                 suspects = [(1, 1, "deep nesting")]
             if not root.has_error and not suspects:
@@ -196,17 +217,32 @@ class Repo:
                 out[f.rel] = ParseProblem(*nixparse.nix_error(proc.stderr))
         return out
 
-    def text_files(self, *, scripts: bool = False, docs: bool = False) -> Iterator[tuple[str, str]]:
+    @functools.cached_property
+    def _texts(self) -> list[tuple[str, str, bool]]:
+        """(rel, text, is_doc) of every script, shell history and doc, read once."""
+        out = []
         for rel in self.files:
             name = rel.rsplit("/", 1)[-1]
+            is_doc = rel.endswith(DOC_SUFFIXES)
             is_script = rel.endswith(SCRIPT_SUFFIXES) or name in HISTORY_FILES or name in (
                 ".bashrc", ".zshrc", ".profile", ".envrc") or ("." not in name and _has_shebang(self.root / rel))
-            is_doc = rel.endswith(DOC_SUFFIXES)
-            if (scripts and is_script) or (docs and is_doc):
+            if is_script or is_doc:
                 try:
-                    yield rel, (self.root / rel).read_text(encoding="utf-8")
+                    out.append((rel, (self.root / rel).read_text(encoding="utf-8"), is_doc))
                 except (UnicodeDecodeError, OSError):
                     continue
+        return out
+
+    @functools.cached_property
+    def _commands(self) -> list[tuple[str, bool, list[tuple[int, str]]]]:
+        return [(rel, is_doc, list(command_lines(rel, text))) for rel, text, is_doc in self._texts]
+
+    def commands(self, *, docs: bool = True) -> Iterator[tuple[str, int, str]]:
+        """(rel, line number, command) of scripts, history and, with docs, docs' code blocks."""
+        for rel, is_doc, lines in self._commands:
+            if docs or not is_doc:
+                for number, line in lines:
+                    yield rel, number, line
 
     @functools.cached_property
     def by_directory(self) -> dict[str, list[NixFile]]:
@@ -350,6 +386,26 @@ def _first_error(root: tree_sitter.Node) -> tree_sitter.Node:
     return root
 
 
+def command_lines(rel: str, text: str) -> Iterator[tuple[int, str]]:
+    """Lines that are commands: all lines of scripts and history, code blocks in docs."""
+    doc = rel.endswith(DOC_SUFFIXES)
+    fenced = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if doc:
+            if stripped.startswith(("```", "~~~")):
+                fenced = not fenced
+                continue
+            # In prose, a command is advice only inside a code block or an
+            # indented code line; "avoid `nix-env -i`" is not a recommendation.
+            if not fenced and not line.startswith(("    ", "\t")):
+                continue
+        if not stripped or (stripped.startswith("#") and not rel.endswith("history")):
+            continue
+        # zsh history lines look like ": 1700000000:0;nix-env -i foo"
+        yield number, _ZSH_STAMP.sub("", line) if line.startswith(": ") else line
+
+
 def _has_shebang(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
@@ -360,10 +416,23 @@ def _has_shebang(path: Path) -> bool:
 
 
 def list_files(root: Path) -> list[str]:
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("result-"))
-        base = Path(dirpath).relative_to(root)
-        for name in sorted(filenames):
-            out.append((base / name).as_posix())
+    """Every file below root, repository-relative, in a stable order (plain strings and
+    scandir: this runs once per file of the repository)."""
+    out: list[str] = []
+    todo = [("", os.fspath(root))]
+    while todo:
+        prefix, folder = todo.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        folders = []
+        for entry in entries:
+            if entry.is_dir():  # a link to a folder is neither listed nor followed, as os.walk does
+                if not entry.is_symlink() and entry.name not in SKIP_DIRS and \
+                        not entry.name.startswith("result-"):
+                    folders.append((prefix + entry.name + "/", entry.path))
+            else:
+                out.append(prefix + entry.name)
+        todo.extend(reversed(folders))
     return out

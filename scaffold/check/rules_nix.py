@@ -177,6 +177,8 @@ def gc_settings(repo: Repo) -> Iterator[Finding]:
                               "without a window every old generation can go, and with it every rollback",
                               'set nix.gc.options = "--delete-older-than 30d"')
         # Commands inside Nix strings: shellAliases, writeShellScript bodies, activation scripts.
+        if b"nix-collect-garbage" not in f.source and b"delete-generations" not in f.source:
+            continue
         for node in f.nodes("string"):
             if node.parent is not None and node.parent.type in ("string_expression",):
                 continue
@@ -199,6 +201,15 @@ def removed_options() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t"))
 
 
+@functools.cache
+def _removed_by_first_name() -> dict[str, list[dict[str, str]]]:
+    """Entries indexed by their first attribute, so each setting meets only its candidates."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for entry in removed_options():
+        out.setdefault(entry["option"].split(".", 1)[0], []).append(entry)
+    return out
+
+
 def _matches(pattern: str, path: tuple[str, ...]) -> bool:
     parts = pattern.split(".")
     if parts[-1] == "*":
@@ -213,7 +224,7 @@ def removed_option(repo: Repo) -> Iterator[Finding]:
     pinned = repo.pinned_release
     for f in repo.nix_files:
         for s in f.settings:
-            for entry in removed_options():
+            for entry in _removed_by_first_name().get(s.path[0] if s.path else "", []):
                 if not _matches(entry["option"], s.path):
                     continue
                 if pinned and releases.version_key(pinned) < releases.version_key(entry["since"]):
