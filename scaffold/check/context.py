@@ -33,8 +33,15 @@ _FILE_QUERY = """
 (apply_expression) @apply
 (string_expression) @string
 (indented_string_expression) @string
-(binding attrpath: (attrpath) @key expression: (list_expression) @list)
+(binding attrpath: (attrpath (identifier) @key .) expression: (_) @value)
 """
+_LISTS = frozenset({b"imports", b"modules", b"sharedModules"})
+# `lib.optional cond x` and `lib.optionals cond [ ... ]` inside a modules list.
+_OPTIONAL = frozenset({"optional", "optionals", "optionalAttrs"})
+# How a flake refers to its own module outputs: self.nixosModules.x, inputs.self..., outputs...
+SELF_MODULE = re.compile(r"^(?:inputs\.)?(?:self|outputs)\.(?:flake\.)?"
+                         r"((?:nixos|darwin|home|homeManager)Modules)\.([\w'-]+|\"[^\"]+\")$")
+MODULE_OUTPUTS = frozenset({"nixosModules", "darwinModules", "homeModules", "homeManagerModules"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +60,31 @@ class NixFile:
     @functools.cached_property
     def found(self) -> dict[str, list[tree_sitter.Node]]:
         found = nixparse.captures(self.tree.root_node, _FILE_QUERY + nixparse.BINDERS)
-        return {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in found.items()}
+        out = {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in found.items()}
+        # Bindings by their last name, filtered here: query predicates cost more than this.
+        # Keys and values pair up in order (a binding's key precedes its value and nested ones).
+        lists, hives = [], []
+        for key, value in zip(out.pop("key", []), out.pop("value", []), strict=True):
+            name = key.text
+            if name in _LISTS:
+                lists.append(value)
+            elif name == b"colmena" and key.prev_named_sibling is None:
+                hives.append(value)
+        out["list"], out["hive"] = lists, hives
+        return out
 
     def nodes(self, kind: str) -> list[tree_sitter.Node]:
         """Nodes of one kind captured by the file query (spath, path, apply, string)."""
         return self.found.get(kind, [])
+
+    @functools.cached_property
+    def module_items(self) -> list[tree_sitter.Node]:
+        """Each element of every `imports`, `modules` and `sharedModules` list, through `++`,
+        parentheses, mk* wrappers and lib.optional(s)."""
+        out: list[tree_sitter.Node] = []
+        for value in self.nodes("list"):
+            out.extend(_list_items(value))
+        return out
 
     @functools.cached_property
     def settings(self) -> list[nixparse.Setting]:
@@ -65,15 +92,12 @@ class NixFile:
         try:
             out = list(nixparse.settings(self.tree.root_node))
             seen = {(s.path, s.line) for s in out}
-            for key, items in zip(self.nodes("key"), self.nodes("list"), strict=False):
-                if nixparse.text(key).rsplit(".", 1)[-1] not in ("modules", "imports"):
-                    continue
-                for item in items.named_children:
-                    if nixparse.unwrap(item).type in ("attrset_expression", "rec_attrset_expression"):
-                        for s in nixparse.settings(item):
-                            if (s.path, s.line) not in seen:
-                                seen.add((s.path, s.line))
-                                out.append(s)
+            for item in self.module_items:
+                if nixparse.unwrap(item).type in ("attrset_expression", "rec_attrset_expression"):
+                    for s in nixparse.settings(item):
+                        if (s.path, s.line) not in seen:
+                            seen.add((s.path, s.line))
+                            out.append(s)
             return out
         except RecursionError:  # absurdly deep nesting: nothing to read as a module
             return []
@@ -111,21 +135,19 @@ class NixFile:
 
     @functools.cached_property
     def imports(self) -> list[Import]:
-        """Files this file pulls in: `imports`, builder `modules` lists and `import ./x`."""
-        out = []
-        for key, items in zip(self.nodes("key"), self.nodes("list"), strict=False):
-            if nixparse.text(key).rsplit(".", 1)[-1] not in ("modules", "imports"):
-                continue
-            for item in items.named_children:
-                if item.type == "comment":
-                    continue
-                out.append(self._import(item))
+        """Files this file pulls in: `imports`, builder `modules` lists, `import ./x` and
+        home-manager users given as a path (home-manager.users.alice = ./home.nix)."""
+        out = [self._import(item) for item in self.module_items]
         for apply in self.nodes("apply"):
             fn = apply.child_by_field_name("function")
             arg = apply.child_by_field_name("argument")
             if fn is not None and arg is not None and nixparse.text(fn) == "import" \
                     and arg.type == "path_expression":
                 out.append(self._import(arg))
+        for s in self.settings:
+            if s.path[:2] == ("home-manager", "users") and len(s.path) == 3 and s.value is not None \
+                    and s.value.type == "path_expression":
+                out.append(self._import(s.value))
         return out
 
     def _import(self, node: tree_sitter.Node) -> Import:
@@ -301,6 +323,7 @@ class Repo:
                     continue
                 modules = _modules_of(f, arg)
                 roots.append((f"{f.rel}:{apply.start_point[0] + 1}", kind, modules))
+        roots.extend(self._colmena_nodes())
         for rel in self.files:  # clan: machines/<name>/configuration.nix is imported by clan-core
             parts = rel.split("/")
             if len(parts) == 3 and parts[0] == "machines" and parts[2] == "configuration.nix" and \
@@ -317,6 +340,60 @@ class Repo:
                         roots.append((f.rel, kind, [Import(1, f.rel, f.rel)]))
         return [self._host(name, kind, modules) for name, kind, modules in roots]
 
+    def _colmena_nodes(self) -> Iterator[tuple[str, str, list[Import]]]:
+        """colmena = { meta; defaults; <node> = module; } and colmena.lib.makeHive { ... }:
+        every node is a NixOS host built from its module and the defaults."""
+        for f in self.nix_files:
+            if b"colmena" not in f.source:
+                continue
+            hives = f.nodes("hive") + [arg for apply in f.nodes("apply")
+                                       if nixparse.text(apply.child_by_field_name("function")).endswith("makeHive")
+                                       and (arg := apply.child_by_field_name("argument")) is not None]
+            for node in hives:
+                hive = nixparse.unwrap(node)
+                if hive.type not in ("attrset_expression", "rec_attrset_expression"):
+                    continue
+                members: dict[str, tree_sitter.Node] = {}
+                for binding_set in hive.named_children:
+                    for binding in binding_set.named_children if binding_set.type == "binding_set" else []:
+                        attrpath = binding.child_by_field_name("attrpath")
+                        value = binding.child_by_field_name("expression")
+                        if binding.type == "binding" and attrpath is not None and value is not None \
+                                and len(attrpath.named_children) == 1:
+                            members[nixparse.attr_name(attrpath.named_children[0])] = value
+                defaults = [_module_import(f, members["defaults"])] if "defaults" in members else []
+                for name, value in members.items():
+                    if name not in ("meta", "defaults", nixparse.DYNAMIC):
+                        yield name, "nixos", [_module_import(f, value), *defaults]
+
+    @functools.cached_property
+    def flake_modules(self) -> dict[tuple[str, str], str]:
+        """(nixosModules, name) -> the file a flake exports as that module."""
+        out: dict[tuple[str, str], str] = {}
+        for flake in self.flakes:
+            f = self.by_rel.get(flake.rel)
+            for s in f.settings if f is not None else []:
+                path = s.path[1:] if s.path[:1] == ("outputs",) else s.path
+                path = path[1:] if path[:1] == ("flake",) else path  # flake-parts
+                if not path or path[0] not in MODULE_OUTPUTS:
+                    continue
+                value = s.value if s.value is not None else s.node
+                if len(path) == 2:
+                    target = _module_import(f, value).target if f is not None else None
+                    if target is not None:
+                        out[(path[0], path[1])] = target
+                elif len(path) == 1 and f is not None:  # nixosModules = import ./modules;
+                    target = _module_import(f, value).target
+                    folder = self.resolve(target) if target is not None else None
+                    if folder is None:
+                        continue
+                    for sub in folder.settings:
+                        if len(sub.path) == 1:
+                            inner = _module_import(folder, sub.value if sub.value is not None else sub.node)
+                            if inner.target is not None:
+                                out[(path[0], sub.path[0])] = inner.target
+        return out
+
     def _host(self, name: str, kind: str, modules: list[Import]) -> Host:
         seen: list[str] = []
         closed = True
@@ -324,6 +401,11 @@ class Repo:
         while todo:
             imp = todo.pop()
             if imp.target is None:
+                own = SELF_MODULE.match(imp.text)
+                exported = self.flake_modules.get((own.group(1), own.group(2).strip('"'))) if own else None
+                if exported is not None:
+                    todo.append(Import(imp.line, exported, imp.text))
+                    continue
                 closed = closed and _harmless(imp.text)
                 continue
             f = self.resolve(imp.target)
@@ -336,6 +418,28 @@ class Repo:
             todo.extend(f.imports)
         root = next((m.target for m in modules if m.target), seen[0] if seen else "")
         return Host(name, kind, root or "", tuple(seen), closed)
+
+
+def _list_items(node: tree_sitter.Node, depth: int = 0) -> list[tree_sitter.Node]:
+    """The elements of a modules list written as `[ ... ] ++ lib.optionals c [ ... ] ++ f x`;
+    an operand that is no list stands for itself (an import that cannot be followed)."""
+    node = nixparse.leaf(node)
+    if node.type == "list_expression":
+        return [c for c in node.named_children if c.type != "comment"]
+    if depth < 16 and node.type == "binary_expression":
+        op = node.child_by_field_name("operator")
+        if op is not None and nixparse.text(op) == "++":
+            return [item for side in ("left", "right") if (part := node.child_by_field_name(side)) is not None
+                    for item in _list_items(part, depth + 1)]
+    if depth < 16 and node.type == "apply_expression":
+        fn = node.child_by_field_name("function")
+        name = nixparse.text(fn.child_by_field_name("function") if fn is not None and
+                             fn.type == "apply_expression" else None).rsplit(".", 1)[-1]
+        arg = node.child_by_field_name("argument")
+        if name in _OPTIONAL and arg is not None:
+            return _list_items(arg, depth + 1) if nixparse.leaf(arg).type in (
+                "list_expression", "binary_expression") else [arg]
+    return [node]
 
 
 def _harmless(text: str) -> bool:
@@ -363,17 +467,22 @@ def _modules_of(f: NixFile, arg: tree_sitter.Node) -> list[Import]:
             value = binding.child_by_field_name("expression")
             if attrpath is None or value is None or nixparse.text(attrpath) != "modules":
                 continue
-            value = nixparse.unwrap(value)
-            items = value.named_children if value.type == "list_expression" else [value]
-            for item in items:
-                if item.type == "comment":
-                    continue
+            for item in _list_items(value):
                 inner = nixparse.unwrap(item)
                 if inner.type in ("attrset_expression", "function_expression"):
                     out.append(Import(item.start_point[0] + 1, f.rel, "<inline>"))
                 else:
                     out.append(f._import(item))
     return out
+
+
+def _module_import(f: NixFile, value: tree_sitter.Node) -> Import:
+    """A module given as a value: a path or `import ./x` is followed; written inline, it is
+    part of this file."""
+    inner = nixparse.unwrap(value)
+    if inner.type in ("attrset_expression", "rec_attrset_expression", "function_expression"):
+        return Import(value.start_point[0] + 1, f.rel, "<inline>")
+    return f._import(value)
 
 
 def _first_error(root: tree_sitter.Node) -> tree_sitter.Node:

@@ -13,17 +13,21 @@ from scaffold.check.model import Finding, finding, rule
 
 
 def _own_nixpkgs(flake: Flake, target: str, trail: tuple[str, ...],
-                 roots: set[str], depth: int = 0) -> Iterator[tuple[str, ...]]:
-    """Paths of input names (as written, from the user's input down) that lock their own nixpkgs."""
+                 roots: set[str]) -> Iterator[tuple[str, ...]]:
+    """Paths of input names (as written, from the user's input down) that lock their own nixpkgs.
+
+    Only an input's `nixpkgs` counts: a second one it names (nixpkgs-stable, nixpkgs-23-11,
+    nixpkgs-regression) is that input's deliberate pin, used for its tests or docs, and
+    following it would break what it pins for. Inputs of inputs are left alone too: their
+    authors chose them, and a follows three levels deep is not a fix a user should own.
+    """
     node = flake.nodes.get(target, {})
     inputs = node.get("inputs") if isinstance(node, dict) else None
     for name, sub in sorted(inputs.items() if isinstance(inputs, dict) else []):
-        if not isinstance(sub, str):  # a list is a follows: it points at a node chosen elsewhere
+        if not isinstance(sub, str) or name != "nixpkgs":  # a list is a follows: chosen elsewhere
             continue
         if is_nixpkgs(flake.nodes.get(sub)) and sub not in roots:
             yield (*trail, name)
-        elif depth < 2:
-            yield from _own_nixpkgs(flake, sub, (*trail, name), roots, depth + 1)
 
 
 @rule("NBT005", "several-nixpkgs", "flake inputs that bring their own nixpkgs")

@@ -30,6 +30,21 @@ def text(node: object) -> str:
     return raw.decode("utf-8", "replace")
 
 
+def _function(s: nixparse.Setting) -> tree_sitter.Node | None:
+    """The setting's value when it is a function (`pkg: ...`), looking through parentheses and
+    mk* wrappers but not into the function (Setting.value is the function's body)."""
+    node = s.node
+    for _ in range(8):
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            node = node.named_children[0]
+        elif node.type == "apply_expression" and (arg := node.child_by_field_name("argument")) is not None \
+                and text(node.child_by_field_name("function")).rsplit(".", 1)[-1].startswith("mk"):
+            node = arg
+        else:
+            break
+    return node if node.type == "function_expression" else None
+
+
 def _always_true(node: tree_sitter.Node | None) -> bool:
     """`_: true` and friends: a predicate that admits everything."""
     if node is None:
@@ -63,12 +78,51 @@ def allow_unfree(repo: Repo) -> Iterator[Finding]:
                 yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} = true allows every unfree package",
                               "a dependency can pull in unfree software without anyone noticing",
                               UNFREE_FIX)
-            elif s.path[-1] == "allowUnfreePredicate" and s.value is not None and \
-                    s.value.type == "function_expression" and _always_true(s.value):
+            elif s.path[-1] == "allowUnfreePredicate" and (fn := _function(s)) is not None and \
+                    _always_true(fn):
                 seen.add(s.line)
                 yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} admits every package",
                               "a predicate that is always true is allowUnfree = true by another name",
                               UNFREE_FIX)
+
+
+VERSIONED = re.compile(r"-[0-9]")
+
+
+def _by_name_only(node: tree_sitter.Node) -> bool:
+    """A predicate that compares names without versions (lib.getName pkg, pkg.pname)."""
+    body = text(node)
+    return ("getName" in body or ".pname" in body) and "version" not in body and ".name" not in \
+        body.replace("getName", "")
+
+
+@rule("NBT018", "insecure-without-version", "an insecure package admitted without its version")
+def insecure_without_version(repo: Repo) -> Iterator[Finding]:
+    for f in repo.nix_files:
+        if b"Insecure" not in f.source:
+            continue
+        for s in [*f.settings, *_nixpkgs_args(f)]:
+            where = ".".join(s.path)
+            if s.path[-1:] == ("permittedInsecurePackages",) and s.value is not None and \
+                    s.value.type == "list_expression":
+                for item in s.value.named_children:
+                    name = string_value(item)
+                    if name is not None and not VERSIONED.search(name):
+                        yield finding("NBT018", f.rel, item.start_point[0] + 1, item.start_point[1] + 1,
+                                      f"{where} names {name!r} without a version",
+                                      "nixpkgs compares the full name-version, so this admits nothing; "
+                                      "widening it by name would admit every future vulnerable version",
+                                      f'name the exact version the error message shows, like "{name}-1.2.3"')
+            elif s.path[-1:] == ("allowInsecurePredicate",) and (fn := _function(s)) is not None:
+                if _always_true(fn):
+                    yield finding("NBT018", f.rel, s.line, 1, f"{where} admits every insecure package",
+                                  "a predicate that is always true silences every known vulnerability",
+                                  'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
+                elif _by_name_only(fn):
+                    yield finding("NBT018", f.rel, s.line, 1, f"{where} admits packages by name only",
+                                  "every future version of them is admitted too, even after a new "
+                                  "vulnerability is known",
+                                  'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
 
 
 def _in_default(node: tree_sitter.Node) -> bool:
