@@ -104,7 +104,10 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         # A fallback for nix-shell users is intent, and without a flake channels are the way.
         {"flake.nix": "{ outputs = { ... }: { }; }\n",
          "lib/pkgs.nix": "{ pkgs ? import <nixpkgs> { } }: pkgs.hello\n",
-         "old/default.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n"}
+         "old/default.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n",
+         # A project whose docs teach the channel install supports channels on purpose.
+         "tests/module.nix": "{ imports = [ <nixos-wsl/modules> ]; }\n",
+         "docs/install.md": "Without flakes:\n\n```sh\nsudo nix-channel --add https://example.org/x.tar.gz x\n```\n"}
     ),
     "NBT005": (
         {"flake.nix": FLAKE % "release-26.05",

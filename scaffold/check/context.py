@@ -259,6 +259,13 @@ class Repo:
     def _commands(self) -> list[tuple[str, bool, list[tuple[int, str]]]]:
         return [(rel, is_doc, list(command_lines(rel, text))) for rel, text, is_doc in self._texts]
 
+    @functools.cached_property
+    def teaches_channels(self) -> bool:
+        """Docs that tell users to add or update a channel: the project supports channels on
+        purpose (nix-darwin, disko, NixOS-WSL), so its channel lookups are intent."""
+        return any("nix-channel" in line
+                   for rel, is_doc, lines in self._commands if is_doc for _n, line in lines)
+
     def commands(self, *, docs: bool = True) -> Iterator[tuple[str, int, str]]:
         """(rel, line number, command) of scripts, history and, with docs, docs' code blocks."""
         for rel, is_doc, lines in self._commands:

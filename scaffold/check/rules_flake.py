@@ -30,6 +30,26 @@ def _own_nixpkgs(flake: Flake, target: str, trail: tuple[str, ...],
             yield (*trail, name)
 
 
+# Inputs that provide modules evaluated with the user's own nixpkgs, and whose documentation
+# asks users to follow nixpkgs. A package flake (an app, an editor build, a set served from its
+# own binary cache) builds against the nixpkgs it pins on purpose: a follows would rebuild it.
+MODULE_INPUTS = frozenset({"home-manager", "nix-darwin", "agenix", "ragenix", "sops-nix", "disko",
+                           "nixos-wsl", "stylix", "nix-index-database", "nixvim", "plasma-manager",
+                           "nix-on-droid", "impermanence", "lanzaboote", "nix-homebrew", "srvos",
+                           "nixos-generators", "catppuccin", "nur", "darwin"})
+
+
+def _project(node: object) -> str:
+    """The repository an input's lock node was fetched from (github:nix-community/home-manager)."""
+    if not isinstance(node, dict):
+        return ""
+    original = node.get("original")
+    if not isinstance(original, dict):
+        return ""
+    name = str(original.get("repo") or str(original.get("url", "")).rstrip("/").rsplit("/", 1)[-1])
+    return name.lower().removesuffix(".git")
+
+
 @rule("NBT005", "several-nixpkgs", "flake inputs that bring their own nixpkgs")
 def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
     for flake in repo.flakes:
@@ -39,7 +59,8 @@ def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
         if not roots:
             continue
         for name, target in sorted(root_inputs.items()):
-            if not isinstance(target, str) or target in roots:
+            if not isinstance(target, str) or target in roots or \
+                    _project(flake.nodes.get(target)) not in MODULE_INPUTS:
                 continue
             for trail in _own_nixpkgs(flake, target, (name,), roots):
                 written = flake.inputs.get(name)

@@ -137,7 +137,7 @@ def _in_default(node: tree_sitter.Node) -> bool:
 
 @rule("NBT004", "channels-in-a-flake", "channel lookups or nix-channel in a flake repository")
 def channels_in_flake(repo: Repo) -> Iterator[Finding]:
-    if not repo.flakes:
+    if not repo.flakes or repo.teaches_channels:
         return
     for f in repo.nix_files:
         if repo.flake_for(f.rel) is None or f.rel.rsplit("/", 1)[-1] in ("shell.nix", "default.nix"):
