@@ -180,10 +180,12 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',
          "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage -d\n",
-         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d\n"},
+         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d\n",
+         "justfile": "clean:\n    sudo nix-collect-garbage -d\n"},
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "--delete-older-than 30d"; }\n',
          "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage --delete-older-than 30d\n",
-         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d --dry-run\n"},
+         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d --dry-run\n",
+         "justfile": "clean:\n    sudo nix-collect-garbage --delete-older-than 7d\n"},
     ),
     "NBT015": (
         {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05"; outputs = _: { }; }\n',

@@ -20,6 +20,9 @@ from scaffold.errors import NixbtwError
 SKIP_DIRS = frozenset({".git", ".direnv", "node_modules", "result", ".venv", "__pycache__"})
 HISTORY_FILES = frozenset({".bash_history", ".zsh_history", ".histfile", "fish_history"})
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".fish")
+# Files of commands by name: shell start-up files and task runners' recipes.
+SCRIPT_NAMES = frozenset({".bashrc", ".zshrc", ".profile", ".envrc", "justfile", "Justfile", ".justfile",
+                          "Makefile", "makefile"})
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".org", ".adoc")
 string_value = nixparse.string_value
 _ZSH_STAMP = re.compile(r"^: [0-9]+:[0-9]+;")
@@ -36,6 +39,10 @@ _FILE_QUERY = """
 (binding attrpath: (attrpath (identifier) @key .) expression: (_) @value)
 """
 _LISTS = frozenset({b"imports", b"modules", b"sharedModules"})
+# nixpkgs config names read wherever they are bound (a module, `import nixpkgs { }`, a let):
+# the value's shape says what it does, wherever it is written.
+_POLICY = frozenset({b"allowUnfree", b"allowUnfreePredicate", b"allowInsecurePredicate",
+                     b"permittedInsecurePackages"})
 # `lib.optional cond x` and `lib.optionals cond [ ... ]` inside a modules list.
 _OPTIONAL = frozenset({"optional", "optionals", "optionalAttrs"})
 # How a flake refers to its own module outputs: self.nixosModules.x, inputs.self..., outputs...
@@ -63,19 +70,35 @@ class NixFile:
         out = {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in found.items()}
         # Bindings by their last name, filtered here: query predicates cost more than this.
         # Keys and values pair up in order (a binding's key precedes its value and nested ones).
-        lists, hives = [], []
+        lists, hives, policy = [], [], []
         for key, value in zip(out.pop("key", []), out.pop("value", []), strict=True):
             name = key.text
+            if name in _POLICY:
+                policy.append(value)
             if name in _LISTS:
                 lists.append(value)
             elif name == b"colmena" and key.prev_named_sibling is None:
                 hives.append(value)
-        out["list"], out["hive"] = lists, hives
+        out["list"], out["hive"], out["policy"] = lists, hives, policy
         return out
 
     def nodes(self, kind: str) -> list[tree_sitter.Node]:
         """Nodes of one kind captured by the file query (spath, path, apply, string)."""
         return self.found.get(kind, [])
+
+    @functools.cached_property
+    def policy(self) -> list[nixparse.Setting]:
+        """Every binding of a nixpkgs config policy name, as a setting named by its attrpath as
+        written (`nixpkgs.config.allowUnfree`, `config.allowUnfree`, `allowUnfree`)."""
+        out = []
+        for value in self.nodes("policy"):
+            binding = value.parent
+            attrpath = binding.child_by_field_name("attrpath") if binding is not None else None
+            if binding is None or attrpath is None:
+                continue
+            path = tuple(nixparse.attr_name(a) for a in attrpath.named_children)
+            out.append(nixparse.Setting(path, binding.start_point[0] + 1, value, nixparse.leaf(value)))
+        return out
 
     @functools.cached_property
     def module_items(self) -> list[tree_sitter.Node]:
@@ -246,8 +269,9 @@ class Repo:
         for rel in self.files:
             name = rel.rsplit("/", 1)[-1]
             is_doc = rel.endswith(DOC_SUFFIXES)
-            is_script = rel.endswith(SCRIPT_SUFFIXES) or name in HISTORY_FILES or name in (
-                ".bashrc", ".zshrc", ".profile", ".envrc") or ("." not in name and _has_shebang(self.root / rel))
+            is_script = rel.endswith(SCRIPT_SUFFIXES) or name in HISTORY_FILES or name in SCRIPT_NAMES \
+                or (rel.startswith("bin/") and not rel.endswith(".nix")) \
+                or ("." not in name and _has_shebang(self.root / rel))
             if is_script or is_doc:
                 try:
                     out.append((rel, (self.root / rel).read_text(encoding="utf-8"), is_doc))

@@ -13,7 +13,7 @@ from importlib import resources
 import tree_sitter
 
 from scaffold import nixparse, releases
-from scaffold.check.context import NixFile, Repo, string_value
+from scaffold.check.context import Repo, string_value
 from scaffold.check.model import Finding, finding, rule
 from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
 
@@ -53,25 +53,12 @@ def _always_true(node: tree_sitter.Node | None) -> bool:
     return node.type == "variable_expression" and text(node) == "true"
 
 
-def _nixpkgs_args(f: NixFile) -> Iterator[nixparse.Setting]:
-    """Settings of each `import nixpkgs { ... }`, prefixed as if written under nixpkgs."""
-    for apply in f.nodes("apply"):
-        fn = apply.child_by_field_name("function")
-        arg = apply.child_by_field_name("argument")
-        if fn is None or arg is None or fn.type != "apply_expression":
-            continue
-        inner = fn.child_by_field_name("function")
-        what = fn.child_by_field_name("argument")
-        if inner is not None and text(inner) == "import" and "nixpkgs" in text(what):
-            yield from nixparse.settings(arg, ("nixpkgs",), top=False)
-
-
 @rule("NBT003", "blanket-allow-unfree", "allowUnfree = true for every package")
 def allow_unfree(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         seen: set[int] = set()
-        for s in [*f.settings, *_nixpkgs_args(f)]:
-            if not s.path or s.line in seen:
+        for s in f.policy:
+            if s.line in seen:
                 continue
             if s.path[-1] == "allowUnfree" and s.literal is True:
                 seen.add(s.line)
@@ -99,9 +86,7 @@ def _by_name_only(node: tree_sitter.Node) -> bool:
 @rule("NBT018", "insecure-without-version", "an insecure package admitted without its version")
 def insecure_without_version(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
-        if b"Insecure" not in f.source:
-            continue
-        for s in [*f.settings, *_nixpkgs_args(f)]:
+        for s in f.policy:
             where = ".".join(s.path)
             if s.path[-1:] == ("permittedInsecurePackages",) and s.value is not None and \
                     s.value.type == "list_expression":
