@@ -173,9 +173,11 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "NBT013": (
         {"users.nix": '{ users.users.alice.initialPassword = "hunter2"; '
-                      'users.users.root.hashedPassword = "$6$abc$def"; }\n'},
+                      'users.users.root.hashedPassword = "$6$abc$def"; }\n',
+         "root.nix": '{ users.users.root.initialHashedPassword = ""; }\n'},
         {"users.nix": "{ config, ... }: { users.users.alice.hashedPasswordFile = "
-                      "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n"},
+                      "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n",
+         "root.nix": '{ users.users.root.hashedPassword = "!"; }\n'},
     ),
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',

@@ -35,7 +35,7 @@ def _own_nixpkgs(flake: Flake, target: str, trail: tuple[str, ...],
 # own binary cache) builds against the nixpkgs it pins on purpose: a follows would rebuild it.
 MODULE_INPUTS = frozenset({"home-manager", "nix-darwin", "agenix", "ragenix", "sops-nix", "disko",
                            "nixos-wsl", "stylix", "nix-index-database", "nixvim", "plasma-manager",
-                           "nix-on-droid", "impermanence", "lanzaboote", "nix-homebrew", "srvos",
+                           "nix-on-droid", "lanzaboote", "nix-homebrew", "srvos",
                            "nixos-generators", "catppuccin", "nur", "darwin"})
 
 

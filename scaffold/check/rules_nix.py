@@ -197,6 +197,13 @@ def password_in_repo(repo: Repo) -> Iterator[Finding]:
                               "the repository and the world-readable store keep it forever; hashes "
                               "can be cracked offline",
                               "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
+            elif (len(s.path) >= 4 and s.path[:2] == ("users", "users")
+                  and s.path[-1] in ("hashedPassword", "initialHashedPassword") and s.literal == ""):
+                yield finding("NBT013", f.rel, s.line, 1,
+                              f"users.users.{s.path[2]}.{s.path[-1]} is empty: anyone can log in as "
+                              f"{s.path[2]} without a password",
+                              "an empty hash is a valid, empty password, not a locked account",
+                              'lock the account with "!" or give it a hashedPasswordFile')
 
 
 def _keeps_window(options: str) -> bool:
