@@ -60,7 +60,7 @@ def captures(node: tree_sitter.Node, source: str) -> dict[str, list[tree_sitter.
     return tree_sitter.QueryCursor(query(source)).captures(node)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Setting:
     path: tuple[str, ...]
     line: int
@@ -68,8 +68,9 @@ class Setting:
     # The value with mk* wrappers, parentheses and let-bound names looked through.
     value: tree_sitter.Node | None = None
 
-    @property
+    @functools.cached_property
     def literal(self) -> object:
+        """Computed once: several rules read the same setting's value."""
         return literal(self.value if self.value is not None else self.node)
 
 
@@ -92,6 +93,8 @@ def attr_name(node: tree_sitter.Node) -> str:
 
 
 def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
     out, i = [], 0
     while i < len(text):
         if text[i] == "\\" and i + 1 < len(text):
@@ -287,7 +290,7 @@ GLOBALS = frozenset({
     "fetchurl", "fetchMercurial", "fetchTree", "placeholder", "scopedImport", "__currentSystem",
     "__currentTime", "__nixPath", "__storeDir", "__nixVersion", "__langVersion",
 })
-_BINDERS = """
+BINDERS = """
 (formal name: (identifier) @n)
 (function_expression universal: (identifier) @n)
 (let_expression (binding_set (binding attrpath: (attrpath . (identifier) @n))))
@@ -299,10 +302,12 @@ _BINDERS = """
 (with_expression) @with
 (variable_expression name: (identifier) @use)
 (inherit attrs: (inherited_attrs (identifier) @inh))
+(binding_set) @b
 """
 
 
-def suspects(tree: tree_sitter.Tree) -> list[tuple[int, int, str]]:
+def suspects(tree: tree_sitter.Tree, found: Mapping[str, list[tree_sitter.Node]] | None = None,
+             ) -> list[tuple[int, int, str]]:
     """Places where Nix may refuse a file tree-sitter accepts: (line, column, why).
 
     Cheap and generous on purpose: each suspect is confirmed by Nix itself
@@ -311,7 +316,8 @@ def suspects(tree: tree_sitter.Tree) -> list[tuple[int, int, str]]:
     root = tree.root_node
     if not _has_expression(root):
         return [(root.end_point[0] + 1, root.end_point[1] + 1, "no expression")]
-    found = captures(root, _BINDERS)
+    if found is None:  # a caller that already ran a query including BINDERS passes its result
+        found = captures(root, BINDERS)
     out = []
     if "with" not in found:  # under `with` any name may be bound
         bound = GLOBALS | {_text(n) for n in found.get("n", [])}
@@ -320,8 +326,8 @@ def suspects(tree: tree_sitter.Tree) -> list[tuple[int, int, str]]:
             if name not in bound and not name.startswith("__"):
                 out.append((use.start_point[0] + 1, use.start_point[1] + 1, f"undefined variable {name}"))
                 break
-    for binding_set in captures(root, "(binding_set) @b").get("b", []):
-        clash = _duplicate(binding_set)
+    for binding_set in found.get("b", []):
+        clash = _duplicate(binding_set) if _repeats_a_name(binding_set) else None
         if clash is not None:
             out.append(clash)
             break
@@ -335,6 +341,28 @@ class _Clash(Exception):
 
 
 _Trie = dict[str, "_Trie | None"]
+
+
+def _repeats_a_name(binding_set: tree_sitter.Node) -> bool:
+    """Whether a first name appears twice; without that no clash is possible at this level
+    (clashes inside a nested literal set are found when that set is visited)."""
+    names: set[str] = set()
+    for binding in binding_set.named_children:
+        if binding.type == "binding":
+            attrpath = binding.child_by_field_name("attrpath")
+            first = attr_name(attrpath.named_children[0]) if attrpath is not None and \
+                attrpath.named_children else DYNAMIC
+            if first in names and first != DYNAMIC:
+                return True
+            names.add(first)
+        elif binding.type in ("inherit", "inherit_from"):
+            attrs = binding.child_by_field_name("attrs")
+            for a in attrs.named_children if attrs is not None else []:
+                name = attr_name(a)
+                if name in names and name != DYNAMIC:
+                    return True
+                names.add(name)
+    return False
 
 
 def _duplicate(binding_set: tree_sitter.Node) -> tuple[int, int, str] | None:

@@ -31,10 +31,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--labels", type=Path)
+    parser.add_argument("--findings", type=Path, help="write every finding here (TSV) for labelling")
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC)
     per_rule: collections.Counter[str] = collections.Counter()
     found: set[tuple[str, str, int, str]] = set()
+    rows: list[str] = []
     crashes, nix_files = [], 0
     start = time.perf_counter()
     for repo in sorted(p for p in args.corpus.iterdir() if p.is_dir()):
@@ -43,9 +45,12 @@ def main() -> int:
             for f in check(repo, now=now):
                 per_rule[f.rule] += 1
                 found.add((repo.name, f.path, f.line, f.rule))
+                rows.append(f"{repo.name}\t{f.path}\t{f.line}\t{f.rule}\t{f.message}")
         except Exception:  # a crash is what this script counts
             crashes.append((repo.name, traceback.format_exc(limit=3)))
     elapsed = time.perf_counter() - start
+    if args.findings:
+        args.findings.write_text("".join(row + "\n" for row in rows))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for rule, count in sorted(per_rule.items()):
         print(f"{rule}\t{count}")

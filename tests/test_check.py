@@ -91,9 +91,12 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "NBT003": (
         {"host.nix": "{ nixpkgs.config.allowUnfree = true; }\n",
-         "forced.nix": "{ lib, ... }: { nixpkgs.config.allowUnfree = lib.mkForce true; }\n"},
+         "forced.nix": "{ lib, ... }: { nixpkgs.config.allowUnfree = lib.mkForce true; }\n",
+         "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = lib.mkDefault (_: true); }\n"},
         {"host.nix": '{ nixpkgs.config.allowUnfreePackages = [ "steam" ]; '
-                     "nixpkgs.config.allowUnfree = false; }\n"},
+                     "nixpkgs.config.allowUnfree = false; }\n",
+         "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = pkg: "
+                     'builtins.elem (lib.getName pkg) [ "steam" ]; }\n'},
     ),
     "NBT004": (
         {"flake.nix": "{ outputs = { ... }: { }; }\n",
@@ -101,7 +104,10 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         # A fallback for nix-shell users is intent, and without a flake channels are the way.
         {"flake.nix": "{ outputs = { ... }: { }; }\n",
          "lib/pkgs.nix": "{ pkgs ? import <nixpkgs> { } }: pkgs.hello\n",
-         "old/default.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n"}
+         "old/default.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n",
+         # A project whose docs teach the channel install supports channels on purpose.
+         "tests/module.nix": "{ imports = [ <nixos-wsl/modules> ]; }\n",
+         "docs/install.md": "Without flakes:\n\n```sh\nsudo nix-channel --add https://example.org/x.tar.gz x\n```\n"}
     ),
     "NBT005": (
         {"flake.nix": FLAKE % "release-26.05",
@@ -112,9 +118,13 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {"flake.nix": FLAKE % "release-26.05",
          "flake.lock": lock({"nixpkgs": gh("nixpkgs"), "nixpkgs_2": gh("nixpkgs"),
                              "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": ["nixpkgs"]}},
-                             "stylix": {**gh("stylix", owner="x"), "inputs": {"nixpkgs": "nixpkgs_2"}}},
+                             "stylix": {**gh("stylix", owner="x"), "inputs": {"nixpkgs": "nixpkgs_2"}},
+                             # sops-nix's own second nixpkgs, pinned by sops-nix for its tests
+                             "nixpkgs_3": gh("nixpkgs"),
+                             "sops-nix_2": {**gh("sops-nix", owner="Mic92"),
+                                            "inputs": {"nixpkgs": ["nixpkgs"], "nixpkgs-stable": "nixpkgs_3"}}},
                             {"nixpkgs": "nixpkgs", "nixpkgs-unstable": "nixpkgs_2",
-                             "sops-nix": "sops-nix"})},
+                             "sops-nix": "sops-nix", "sops-nix-pinned": "sops-nix_2"})},
     ),
     "NBT006": (
         {"flake.nix": FLAKE % "release-25.11"},
@@ -163,23 +173,36 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "NBT013": (
         {"users.nix": '{ users.users.alice.initialPassword = "hunter2"; '
-                      'users.users.root.hashedPassword = "$6$abc$def"; }\n'},
+                      'users.users.root.hashedPassword = "$6$abc$def"; }\n',
+         "root.nix": '{ users.users.root.initialHashedPassword = ""; }\n'},
         {"users.nix": "{ config, ... }: { users.users.alice.hashedPasswordFile = "
-                      "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n"},
+                      "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n",
+         "root.nix": '{ users.users.root.hashedPassword = "!"; }\n'},
     ),
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',
          "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage -d\n",
-         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d\n"},
+         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d\n",
+         "justfile": "clean:\n    sudo nix-collect-garbage -d\n"},
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "--delete-older-than 30d"; }\n',
          "clean.sh": "#!/bin/sh\nsudo nix-collect-garbage --delete-older-than 30d\n",
-         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d --dry-run\n"},
+         "bin/tidy": "#!/usr/bin/env bash\nnix-collect-garbage -d --dry-run\n",
+         "justfile": "clean:\n    sudo nix-collect-garbage --delete-older-than 7d\n"},
     ),
     "NBT015": (
         {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05"; outputs = _: { }; }\n',
          "gpu.nix": "{ hardware.opengl.enable = true; sound.enable = true; system.rebuild.enableNg = true; }\n"},
         {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05"; outputs = _: { }; }\n',
          "gpu.nix": "{ hardware.opengl.enable = true; hardware.graphics.enable = true; }\n"},
+    ),
+    "NBT018": (
+        {"host.nix": '{ lib, ... }: { nixpkgs.config.permittedInsecurePackages = [ "olm" ];\n'
+                     "  nixpkgs.config.allowInsecurePredicate = pkg: builtins.elem (lib.getName pkg) "
+                     '[ "olm" ]; }\n',
+         "shell.nix": 'import <nixpkgs> { config.allowInsecurePredicate = _: true; }\n'},
+        {"host.nix": '{ lib, ... }: { nixpkgs.config.permittedInsecurePackages = [ "olm-3.2.16" ];\n'
+                     '  nixpkgs.config.allowInsecurePredicate = pkg: builtins.elem pkg.name [ "olm-3.2.16" ]; }\n',
+         "shell.nix": 'import <nixpkgs> { config.allowInsecurePredicate = pkg: pkg.name == "olm-3.2.16"; }\n'},
     ),
     "NBT017": (
         {"broken.nix": "{ a = ; }\n", "flake.lock": '{"nodes": 5}'},
@@ -339,3 +362,71 @@ def test_a_file_that_does_not_parse_reports_nix_own_position_only(
     findings = [line for line in out.splitlines() if not line.startswith("  ")]
     assert findings == ["configuration.nix:4:11: NBT017 error: configuration.nix does not parse as Nix: "
                         "syntax error, unexpected '-'"]
+
+
+ZFS_NODE = '{ boot.supportedFilesystems = [ "zfs" ]; fileSystems."/".device = "tank/root"; }\n'
+
+
+def colmena_hive(defaults: str) -> str:
+    return ("{\n  outputs = { self, ... }: {\n    colmena = {\n      meta.nixpkgs = null;\n"
+            f"      defaults = {defaults};\n"
+            "      web = { name, ... }: { imports = [ ./hosts/web.nix ]; };\n    };\n  };\n}\n")
+
+
+def test_colmena_nodes_are_hosts(tmp_path: Path) -> None:
+    write_tree({"flake.nix": colmena_hive("{ }"), "hosts/web.nix": ZFS_NODE}, tmp_path / "bad")
+    found = check(tmp_path / "bad", select=["NBT009"], now=NOW)
+    assert [(f.path, f.message) for f in found] == [
+        ("hosts/web.nix", "host web uses ZFS but sets no networking.hostId")]
+    # The hive's defaults reach every node: the hostId set there counts.
+    write_tree({"flake.nix": colmena_hive("./common.nix"), "hosts/web.nix": ZFS_NODE,
+                "common.nix": '{ networking.hostId = "8425e349"; }\n'}, tmp_path / "good")
+    assert check(tmp_path / "good", select=["NBT009"], now=NOW) == []
+
+
+def self_module_flake(module: str) -> str:
+    return ("{\n  outputs = { self, nixpkgs, ... }: {\n"
+            f"    nixosModules.zfs-id = {module};\n"
+            "    nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n"
+            "      modules = [ ./hosts/a/configuration.nix self.nixosModules.zfs-id ];\n    };\n  };\n}\n")
+
+
+def test_a_host_reads_the_flake_own_modules_through_self(tmp_path: Path) -> None:
+    host = {"hosts/a/configuration.nix": ZFS_HOST, "hosts/a/hardware-configuration.nix": HW_OK}
+    write_tree({**host, "flake.nix": self_module_flake("./modules/id.nix"),
+                "modules/id.nix": '{ networking.hostId = "8425e349"; }\n'}, tmp_path / "good")
+    assert check(tmp_path / "good", select=["NBT009"], now=NOW) == []
+    write_tree({**host, "flake.nix": self_module_flake("./modules/id.nix"),
+                "modules/id.nix": "{ networking.hostName = \"a\"; }\n"}, tmp_path / "bad")
+    assert [f.rule for f in check(tmp_path / "bad", select=["NBT009"], now=NOW)] == ["NBT009"]
+
+
+def test_home_manager_users_given_as_a_path_belong_to_the_host(tmp_path: Path) -> None:
+    from scaffold.check.context import Repo, list_files
+
+    write_tree({"flake.nix": flake_hosts("a"), "hosts/a/hardware-configuration.nix": HW_OK,
+                "hosts/a/configuration.nix": HOST_OK.replace(
+                    "  boot.loader", "  home-manager.users.alice = ./home.nix;\n"
+                    "  home-manager.sharedModules = [ ./shared.nix ] ++ lib.optionals true [ ./extra.nix ];\n"
+                    "  boot.loader"),
+                "hosts/a/home.nix": '{ home.stateVersion = "25.11"; }\n',
+                "hosts/a/shared.nix": "{ }\n", "hosts/a/extra.nix": "{ }\n"}, tmp_path)
+    repo = Repo(root=tmp_path, now=NOW, files=list_files(tmp_path))
+    [host] = repo.hosts
+    assert {"hosts/a/home.nix", "hosts/a/shared.nix", "hosts/a/extra.nix"} <= set(host.files)
+    assert host.closed
+
+
+def test_a_hardware_file_imported_by_a_host_helper_is_imported(tmp_path: Path) -> None:
+    helper = ('{ nixpkgs, ... }:\nlet\n  mkHost = name: nixpkgs.lib.nixosSystem {\n    modules = [\n'
+              '      "${./hosts}/${name}/configuration.nix"\n'
+              '    ] ++ [ "${./hosts}/${name}/hardware-configuration.nix" ];\n'
+              '  };\nin { nixosConfigurations.a = mkHost "a"; }\n')
+    write_tree({"flake.nix": "{ outputs = inputs: import ./lib/hosts.nix inputs; }\n", "lib/hosts.nix": helper,
+                "hosts/a/configuration.nix": HOST_OK.replace("  imports = [ ./hardware-configuration.nix ];\n", ""),
+                "hosts/a/hardware-configuration.nix": HW_OK}, tmp_path)
+    assert check(tmp_path, select=["NBT008"], now=NOW) == []
+    # Without the helper's line, nothing imports it.
+    unused = helper.replace(' ++ [ "${./hosts}/${name}/hardware-configuration.nix" ]', "")
+    (tmp_path / "lib/hosts.nix").write_text(unused)
+    assert [f.path for f in check(tmp_path, select=["NBT008"], now=NOW)] == ["hosts/a/hardware-configuration.nix"]

@@ -13,17 +13,41 @@ from scaffold.check.model import Finding, finding, rule
 
 
 def _own_nixpkgs(flake: Flake, target: str, trail: tuple[str, ...],
-                 roots: set[str], depth: int = 0) -> Iterator[tuple[str, ...]]:
-    """Paths of input names (as written, from the user's input down) that lock their own nixpkgs."""
+                 roots: set[str]) -> Iterator[tuple[str, ...]]:
+    """Paths of input names (as written, from the user's input down) that lock their own nixpkgs.
+
+    Only an input's `nixpkgs` counts: a second one it names (nixpkgs-stable, nixpkgs-23-11,
+    nixpkgs-regression) is that input's deliberate pin, used for its tests or docs, and
+    following it would break what it pins for. Inputs of inputs are left alone too: their
+    authors chose them, and a follows three levels deep is not a fix a user should own.
+    """
     node = flake.nodes.get(target, {})
     inputs = node.get("inputs") if isinstance(node, dict) else None
     for name, sub in sorted(inputs.items() if isinstance(inputs, dict) else []):
-        if not isinstance(sub, str):  # a list is a follows: it points at a node chosen elsewhere
+        if not isinstance(sub, str) or name != "nixpkgs":  # a list is a follows: chosen elsewhere
             continue
         if is_nixpkgs(flake.nodes.get(sub)) and sub not in roots:
             yield (*trail, name)
-        elif depth < 2:
-            yield from _own_nixpkgs(flake, sub, (*trail, name), roots, depth + 1)
+
+
+# Inputs that provide modules evaluated with the user's own nixpkgs, and whose documentation
+# asks users to follow nixpkgs. A package flake (an app, an editor build, a set served from its
+# own binary cache) builds against the nixpkgs it pins on purpose: a follows would rebuild it.
+MODULE_INPUTS = frozenset({"home-manager", "nix-darwin", "agenix", "ragenix", "sops-nix", "disko",
+                           "nixos-wsl", "stylix", "nix-index-database", "nixvim", "plasma-manager",
+                           "nix-on-droid", "lanzaboote", "nix-homebrew", "srvos",
+                           "nixos-generators", "catppuccin", "nur", "darwin"})
+
+
+def _project(node: object) -> str:
+    """The repository an input's lock node was fetched from (github:nix-community/home-manager)."""
+    if not isinstance(node, dict):
+        return ""
+    original = node.get("original")
+    if not isinstance(original, dict):
+        return ""
+    name = str(original.get("repo") or str(original.get("url", "")).rstrip("/").rsplit("/", 1)[-1])
+    return name.lower().removesuffix(".git")
 
 
 @rule("NBT005", "several-nixpkgs", "flake inputs that bring their own nixpkgs")
@@ -35,7 +59,8 @@ def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
         if not roots:
             continue
         for name, target in sorted(root_inputs.items()):
-            if not isinstance(target, str) or target in roots:
+            if not isinstance(target, str) or target in roots or \
+                    _project(flake.nodes.get(target)) not in MODULE_INPUTS:
                 continue
             for trail in _own_nixpkgs(flake, target, (name,), roots):
                 written = flake.inputs.get(name)

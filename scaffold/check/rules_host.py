@@ -29,18 +29,8 @@ def _sets(files: list[NixFile], *path: str) -> bool:
 def uses_zfs(files: list[NixFile]) -> tuple[NixFile, int] | None:
     """Where ZFS is turned on: a setting, never a word in a comment."""
     for f in files:
-        for s in f.settings:
-            value = s.literal
-            if s.path[:2] == ("boot", "supportedFilesystems") and (
-                    ("zfs" in s.path[2:3] and value is not False)
-                    or (isinstance(value, list) and "zfs" in value)):
-                return f, s.line
-            if s.path[:2] == ("boot", "zfs") and s.path[-1] in ("extraPools", "devNodes"):
-                return f, s.line
-            if s.path[:1] == ("fileSystems",) and s.path[-1] == "fsType" and value == "zfs":
-                return f, s.line
-            if s.path[:3] == ("disko", "devices", "zpool"):
-                return f, s.line
+        if f.zfs_line is not None:
+            return f, f.zfs_line
     return None
 
 

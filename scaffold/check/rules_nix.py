@@ -13,7 +13,7 @@ from importlib import resources
 import tree_sitter
 
 from scaffold import nixparse, releases
-from scaffold.check.context import NixFile, Repo, string_value
+from scaffold.check.context import Repo, string_value
 from scaffold.check.model import Finding, finding, rule
 from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
 
@@ -30,6 +30,21 @@ def text(node: object) -> str:
     return raw.decode("utf-8", "replace")
 
 
+def _function(s: nixparse.Setting) -> tree_sitter.Node | None:
+    """The setting's value when it is a function (`pkg: ...`), looking through parentheses and
+    mk* wrappers but not into the function (Setting.value is the function's body)."""
+    node = s.node
+    for _ in range(8):
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            node = node.named_children[0]
+        elif node.type == "apply_expression" and (arg := node.child_by_field_name("argument")) is not None \
+                and text(node.child_by_field_name("function")).rsplit(".", 1)[-1].startswith("mk"):
+            node = arg
+        else:
+            break
+    return node if node.type == "function_expression" else None
+
+
 def _always_true(node: tree_sitter.Node | None) -> bool:
     """`_: true` and friends: a predicate that admits everything."""
     if node is None:
@@ -38,37 +53,61 @@ def _always_true(node: tree_sitter.Node | None) -> bool:
     return node.type == "variable_expression" and text(node) == "true"
 
 
-def _nixpkgs_args(f: NixFile) -> Iterator[nixparse.Setting]:
-    """Settings of each `import nixpkgs { ... }`, prefixed as if written under nixpkgs."""
-    for apply in f.nodes("apply"):
-        fn = apply.child_by_field_name("function")
-        arg = apply.child_by_field_name("argument")
-        if fn is None or arg is None or fn.type != "apply_expression":
-            continue
-        inner = fn.child_by_field_name("function")
-        what = fn.child_by_field_name("argument")
-        if inner is not None and text(inner) == "import" and "nixpkgs" in text(what):
-            yield from nixparse.settings(arg, ("nixpkgs",), top=False)
-
-
 @rule("NBT003", "blanket-allow-unfree", "allowUnfree = true for every package")
 def allow_unfree(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         seen: set[int] = set()
-        for s in [*f.settings, *_nixpkgs_args(f)]:
-            if not s.path or s.line in seen:
+        for s in f.policy:
+            if s.line in seen:
                 continue
             if s.path[-1] == "allowUnfree" and s.literal is True:
                 seen.add(s.line)
                 yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} = true allows every unfree package",
                               "a dependency can pull in unfree software without anyone noticing",
                               UNFREE_FIX)
-            elif s.path[-1] == "allowUnfreePredicate" and s.value is not None and \
-                    s.value.type == "function_expression" and _always_true(s.value):
+            elif s.path[-1] == "allowUnfreePredicate" and (fn := _function(s)) is not None and \
+                    _always_true(fn):
                 seen.add(s.line)
                 yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} admits every package",
                               "a predicate that is always true is allowUnfree = true by another name",
                               UNFREE_FIX)
+
+
+VERSIONED = re.compile(r"-[0-9]")
+
+
+def _by_name_only(node: tree_sitter.Node) -> bool:
+    """A predicate that compares names without versions (lib.getName pkg, pkg.pname)."""
+    body = text(node)
+    return ("getName" in body or ".pname" in body) and "version" not in body and ".name" not in \
+        body.replace("getName", "")
+
+
+@rule("NBT018", "insecure-without-version", "an insecure package admitted without its version")
+def insecure_without_version(repo: Repo) -> Iterator[Finding]:
+    for f in repo.nix_files:
+        for s in f.policy:
+            where = ".".join(s.path)
+            if s.path[-1:] == ("permittedInsecurePackages",) and s.value is not None and \
+                    s.value.type == "list_expression":
+                for item in s.value.named_children:
+                    name = string_value(item)
+                    if name is not None and not VERSIONED.search(name):
+                        yield finding("NBT018", f.rel, item.start_point[0] + 1, item.start_point[1] + 1,
+                                      f"{where} names {name!r} without a version",
+                                      "nixpkgs compares the full name-version, so this admits nothing; "
+                                      "widening it by name would admit every future vulnerable version",
+                                      f'name the exact version the error message shows, like "{name}-1.2.3"')
+            elif s.path[-1:] == ("allowInsecurePredicate",) and (fn := _function(s)) is not None:
+                if _always_true(fn):
+                    yield finding("NBT018", f.rel, s.line, 1, f"{where} admits every insecure package",
+                                  "a predicate that is always true silences every known vulnerability",
+                                  'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
+                elif _by_name_only(fn):
+                    yield finding("NBT018", f.rel, s.line, 1, f"{where} admits packages by name only",
+                                  "every future version of them is admitted too, even after a new "
+                                  "vulnerability is known",
+                                  'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
 
 
 def _in_default(node: tree_sitter.Node) -> bool:
@@ -83,7 +122,7 @@ def _in_default(node: tree_sitter.Node) -> bool:
 
 @rule("NBT004", "channels-in-a-flake", "channel lookups or nix-channel in a flake repository")
 def channels_in_flake(repo: Repo) -> Iterator[Finding]:
-    if not repo.flakes:
+    if not repo.flakes or repo.teaches_channels:
         return
     for f in repo.nix_files:
         if repo.flake_for(f.rel) is None or f.rel.rsplit("/", 1)[-1] in ("shell.nix", "default.nix"):
@@ -158,6 +197,13 @@ def password_in_repo(repo: Repo) -> Iterator[Finding]:
                               "the repository and the world-readable store keep it forever; hashes "
                               "can be cracked offline",
                               "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
+            elif (len(s.path) >= 4 and s.path[:2] == ("users", "users")
+                  and s.path[-1] in ("hashedPassword", "initialHashedPassword") and s.literal == ""):
+                yield finding("NBT013", f.rel, s.line, 1,
+                              f"users.users.{s.path[2]}.{s.path[-1]} is empty: anyone can log in as "
+                              f"{s.path[2]} without a password",
+                              "an empty hash is a valid, empty password, not a locked account",
+                              'lock the account with "!" or give it a hashedPasswordFile')
 
 
 def _keeps_window(options: str) -> bool:
@@ -177,6 +223,8 @@ def gc_settings(repo: Repo) -> Iterator[Finding]:
                               "without a window every old generation can go, and with it every rollback",
                               'set nix.gc.options = "--delete-older-than 30d"')
         # Commands inside Nix strings: shellAliases, writeShellScript bodies, activation scripts.
+        if b"nix-collect-garbage" not in f.source and b"delete-generations" not in f.source:
+            continue
         for node in f.nodes("string"):
             if node.parent is not None and node.parent.type in ("string_expression",):
                 continue
@@ -199,6 +247,15 @@ def removed_options() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t"))
 
 
+@functools.cache
+def _removed_by_first_name() -> dict[str, list[dict[str, str]]]:
+    """Entries indexed by their first attribute, so each setting meets only its candidates."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for entry in removed_options():
+        out.setdefault(entry["option"].split(".", 1)[0], []).append(entry)
+    return out
+
+
 def _matches(pattern: str, path: tuple[str, ...]) -> bool:
     parts = pattern.split(".")
     if parts[-1] == "*":
@@ -213,7 +270,7 @@ def removed_option(repo: Repo) -> Iterator[Finding]:
     pinned = repo.pinned_release
     for f in repo.nix_files:
         for s in f.settings:
-            for entry in removed_options():
+            for entry in _removed_by_first_name().get(s.path[0] if s.path else "", []):
                 if not _matches(entry["option"], s.path):
                     continue
                 if pinned and releases.version_key(pinned) < releases.version_key(entry["since"]):

@@ -16,39 +16,15 @@ GC_ALL = re.compile(r"\bnix-collect-garbage\s+(?:[^\n|;&]*\s)?(?:-d|--delete-old
 CHANNEL = re.compile(r"\bnix-channel\s+--(?:add|update)\b")
 
 
-
-
-def command_lines(rel: str, text: str) -> Iterator[tuple[int, str]]:
-    """Lines that are commands: all lines of scripts and history, code blocks in docs."""
-    doc = rel.endswith((".md", ".markdown", ".rst", ".txt", ".org", ".adoc"))
-    fenced = False
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if doc:
-            if stripped.startswith(("```", "~~~")):
-                fenced = not fenced
-                continue
-            # In prose, a command is advice only inside a code block or an
-            # indented code line; "avoid `nix-env -i`" is not a recommendation.
-            if not fenced and not line.startswith(("    ", "\t")):
-                continue
-        if stripped.startswith("#") and not rel.endswith("history"):
-            continue
-        # zsh history lines look like ": 1700000000:0;nix-env -i foo"
-        yield number, re.sub(r"^: [0-9]+:[0-9]+;", "", line)
-
-
 @rule("NBT001", "nix-env-install", "nix-env -i recommended or used")
 def nix_env_install(repo: Repo) -> Iterator[Finding]:
-    for rel, text in repo.text_files(scripts=True, docs=True):
-        for number, line in command_lines(rel, text):
-            match = NIX_ENV_INSTALL.search(line)
-            if match:
-                yield finding("NBT001", rel, number, match.start() + 1,
-                           "`nix-env -i` installs packages imperatively",
-                           "they live outside the configuration, never update with it, and can "
-                           "shadow what the system or home-manager installs",
-                           "declare the package in environment.systemPackages or home.packages")
+    for rel, number, line in repo.commands():
+        if "nix-env" in line and (match := NIX_ENV_INSTALL.search(line)):
+            yield finding("NBT001", rel, number, match.start() + 1,
+                       "`nix-env -i` installs packages imperatively",
+                       "they live outside the configuration, never update with it, and can "
+                       "shadow what the system or home-manager installs",
+                       "declare the package in environment.systemPackages or home.packages")
     for rel, number, col in nix_env_in_strings(repo):
         yield finding("NBT001", rel, number, col,
                       "`nix-env -i` in a script the configuration writes",
@@ -59,6 +35,8 @@ def nix_env_install(repo: Repo) -> Iterator[Finding]:
 
 def nix_env_in_strings(repo: Repo) -> Iterator[tuple[str, int, int]]:
     for f in repo.nix_files:
+        if b"nix-env" not in f.source:
+            continue
         for node in f.nodes("string"):
             body = nixparse.text(node)
             for match in NIX_ENV_INSTALL.finditer(body):
@@ -68,46 +46,38 @@ def nix_env_in_strings(repo: Repo) -> Iterator[tuple[str, int, int]]:
                 yield f.rel, node.start_point[0] + 1 + body[: match.start()].count("\n"), 1
 
 
-
-
 @rule("NBT002", "unfree-env-var", "NIXPKGS_ALLOW_UNFREE/INSECURE as a permanent setting")
 def unfree_env(repo: Repo) -> Iterator[Finding]:
-    for rel, text in repo.text_files(scripts=True):
-        for number, line in command_lines(rel, text):
-            match = EXPORT_UNFREE.search(line)
-            if match:
-                yield finding("NBT002", rel, number, match.start(1) + 1,
-                           f"{match.group(1)} is set for every command",
-                           "it admits every unfree (or vulnerable) package, silently, in every build",
-                           "allow packages by name: nixpkgs.config.allowUnfreePackages or "
-                           "permittedInsecurePackages")
+    for rel, number, line in repo.commands(docs=False):
+        if "NIXPKGS_ALLOW" in line and (match := EXPORT_UNFREE.search(line)):
+            yield finding("NBT002", rel, number, match.start(1) + 1,
+                       f"{match.group(1)} is set for every command",
+                       "it admits every unfree (or vulnerable) package, silently, in every build",
+                       "allow packages by name: nixpkgs.config.allowUnfreePackages or "
+                       "permittedInsecurePackages")
     for f in repo.nix_files:
         for s in f.settings:
             if s.path and s.path[-1] in ("NIXPKGS_ALLOW_UNFREE", "NIXPKGS_ALLOW_INSECURE") and any(
                     p in ("variables", "sessionVariables", "envVars", "environment") for p in s.path):
                 yield finding("NBT002", f.rel, s.line, 1,
-                           f"{s.path[-1]} is set in the environment of the system",
-                           "it admits every unfree (or vulnerable) package, silently, in every build",
-                           "allow packages by name: nixpkgs.config.allowUnfreePackages or "
-                           "permittedInsecurePackages")
+                              f"{s.path[-1]} is set in the environment of the system",
+                              "it admits every unfree (or vulnerable) package, silently, in every build",
+                              "allow packages by name: nixpkgs.config.allowUnfreePackages or "
+                              "permittedInsecurePackages")
 
 
 def gc_scripts(repo: Repo) -> Iterator[Finding]:
     """NBT014 in scripts and docs; rules_nix registers the rule and adds nix.gc settings."""
-    for rel, text in repo.text_files(scripts=True, docs=True):
-        for number, line in command_lines(rel, text):
-            match = GC_ALL.search(line)
-            if match and "--dry-run" not in line:
-                yield finding("NBT014", rel, number, match.start() + 1,
-                           "this deletes every old generation",
-                           "with no old generation left there is nothing to roll back to when "
-                           "the next switch breaks the machine",
-                           "use nix-collect-garbage --delete-older-than 30d (or nix.gc with it)")
+    for rel, number, line in repo.commands():
+        if "nix-" in line and (match := GC_ALL.search(line)) and "--dry-run" not in line:
+            yield finding("NBT014", rel, number, match.start() + 1,
+                       "this deletes every old generation",
+                       "with no old generation left there is nothing to roll back to when "
+                       "the next switch breaks the machine",
+                       "use nix-collect-garbage --delete-older-than 30d (or nix.gc with it)")
 
 
 def channel_commands(repo: Repo) -> Iterator[tuple[str, int, int]]:
-    for rel, text in repo.text_files(scripts=True, docs=True):
-        for number, line in command_lines(rel, text):
-            match = CHANNEL.search(line)
-            if match:
-                yield rel, number, match.start() + 1
+    for rel, number, line in repo.commands():
+        if "nix-channel" in line and (match := CHANNEL.search(line)):
+            yield rel, number, match.start() + 1
