@@ -23,9 +23,10 @@ from scaffold import process
 from scaffold.encrypted import NotEncrypted, age_stanzas, sops_recipients, ssh_tag
 from scaffold.errors import InputError, Problem, ToolError, ToolMissing
 from scaffold.facter import FacterDisk, FacterFacts, facter_warnings, read_facter
-from scaffold.plan import HOST_KEY, PERSIST, disk_plan, make_plan
+from scaffold.plan import disk_plan, make_plan
 from scaffold.process import stream
 from scaffold.recipients import add_sops_recipient, set_agenix_host_key
+from scaffold.secretsplan import host_key as target_host_key
 from scaffold.spec import HostSpec
 from scaffold.sshage import age_recipient, ed25519_public_key
 from scaffold.update import host_dirs, host_spec
@@ -80,7 +81,7 @@ def check_target(target: str) -> str:
 
 def host_key_path(spec: HostSpec) -> str:
     """The host key, relative to / on the target: under /persist with impermanence."""
-    return ((PERSIST if spec.disk.impermanence else "") + HOST_KEY).lstrip("/")
+    return target_host_key(spec).lstrip("/")
 
 
 def check_host(spec: HostSpec) -> None:
@@ -248,12 +249,11 @@ def secret_files(spec: HostSpec, repo: Path, *, on: dt.date) -> list[str]:
     for path in sorted(host_dir.rglob("*.nix")) if host_dir.is_dir() else []:
         for line in path.read_text(encoding="utf-8").splitlines():
             named += _SECRET_REF.findall(line.split("#", 1)[0])
-    if spec.secrets.tool == "sops-nix":
-        files = [f"secrets/{spec.hostname}.yaml", *(f for f in named if not f.endswith(".age"))]
-    elif spec.secrets.tool == "agenix":
-        files = [*(s.file for s in plan.password_secrets), *(f for f in named if f.endswith(".age"))]
-    else:
-        files = []
+    if plan.secrets is None:
+        return []
+    ours = ".age" if plan.secrets.tool == "agenix" else ".yaml"
+    files = [*plan.secrets.files, *(f for f in named if f.endswith(ours) or (ours == ".yaml" and
+                                                                           not f.endswith(".age")))]
     return list(dict.fromkeys(files))
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from scaffold import releases
 from scaffold.access import AccessPlan, access_plan, immutable_users
 from scaffold.bootplan import BootPlan, boot_plan
+from scaffold.secretsplan import PasswordSecret, SecretsPlan, secrets_plan
+from scaffold.secretsplan import host_key as secretsplan_host_key
 from scaffold.spec import HostSpec, User
 
 GC_RETENTION = "30d"
 BOOT_ENTRIES = 20
-HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
-PERSIST = "/persist"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +78,6 @@ def systemd_escape_device(path: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class PasswordSecret:
-    user: str
-    name: str      # the secret's name in the secrets tool
-    file: str      # agenix: the encrypted file, relative to the repo
-
-
-@dataclass(frozen=True, slots=True)
 class Plan:
     spec: HostSpec
     release: releases.Release
@@ -106,6 +99,7 @@ class Plan:
     persist_directories: tuple[str, ...] = ()
     persist_files: tuple[str, ...] = ()
     video_drivers: tuple[str, ...] = ()
+    secrets: SecretsPlan | None = None
     boot: BootPlan | None = None
     access: AccessPlan | None = None
     gc_retention: str = GC_RETENTION
@@ -292,19 +286,6 @@ def disk_plan(spec: HostSpec) -> DiskPlan | None:
                     impermanence=d.impermanence)
 
 
-def _password_secrets(spec: HostSpec) -> list[PasswordSecret]:
-    out = []
-    for u in spec.users:
-        if u.password != "secret":
-            continue
-        if spec.secrets.tool == "sops-nix":
-            out.append(PasswordSecret(u.name, f"users/{u.name}/hashed-password", ""))
-        else:
-            name = f"{spec.hostname}-{u.name}-password"
-            out.append(PasswordSecret(u.name, name, f"secrets/{name}.age"))
-    return out
-
-
 def _persistence(spec: HostSpec) -> tuple[list[str], list[str]]:
     if not spec.disk.impermanence:
         return [], []
@@ -336,7 +317,7 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
     rel = releases.get(spec.release)
     shells = sorted({u.shell for u in spec.users} - {"bash"})
     nix_package = "pkgs.lixPackageSets.stable.lix" if spec.nix == "lix" else None
-    host_key = (PERSIST if spec.disk.impermanence else "") + HOST_KEY
+    secrets = secrets_plan(spec)
     return Plan(
         spec=spec,
         release=rel,
@@ -354,9 +335,10 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         warnings=tuple(_warnings(spec, rel, on)),
         dated_warnings=tuple(releases.release_warnings(rel, on)),
         eol=rel.is_end_of_life(on),
-        host_key=host_key,
+        host_key=secretsplan_host_key(spec),
         disk=disk_plan(spec),
-        password_secrets=tuple(_password_secrets(spec)),
+        password_secrets=secrets.passwords if secrets else (),
+        secrets=secrets,
         persist_directories=tuple(_persistence(spec)[0]),
         persist_files=tuple(_persistence(spec)[1]),
         video_drivers=tuple(_video_drivers(spec)),
