@@ -13,6 +13,7 @@ from scaffold import releases
 from scaffold.access import AccessPlan, access_plan, immutable_users
 from scaffold.bootplan import BootPlan, boot_plan
 from scaffold.spec import HostSpec, User
+from scaffold.vmtest import TEST_PASSWORD, VmAdmin, has_vm_test, vm_admins
 
 GC_RETENTION = "30d"
 BOOT_ENTRIES = 20
@@ -140,6 +141,18 @@ class Plan:
     @property
     def home_unfree(self) -> tuple[UnfreeEntry, ...]:
         return tuple(e for e in self.unfree if not e.system_only)
+
+    @property
+    def vm_test(self) -> bool:
+        return has_vm_test(self.spec)
+
+    @property
+    def vm_admins(self) -> tuple[VmAdmin, ...]:
+        return vm_admins(self.access)
+
+    @property
+    def vm_test_password(self) -> str:
+        return TEST_PASSWORD
 
     @property
     def primary_user(self) -> str:

@@ -47,13 +47,21 @@
             }
           ];
         };
+      # Every home's activation package, built by `nix flake check`.
+      homeChecks = lib.foldlAttrs (
+        acc: name: home:
+        lib.recursiveUpdate acc {
+          ${home.activationPackage.system}."home-${name}" = home.activationPackage;
+        }
+      ) { } self.homeConfigurations;
     in
     {
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
       darwinConfigurations = lib.genAttrs hostNames mkHost;
 
-      # `nix flake check` builds every Mac's system.
-      checks = {
+      # `nix flake check` builds every Mac's system and every home's activation package:
+      # a Mac has no VM test, so building is the proof.
+      checks = lib.recursiveUpdate homeChecks {
         aarch64-darwin = {
           host-studio = self.darwinConfigurations.studio.system;
         };

@@ -38,7 +38,8 @@
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
       darwinConfigurations = lib.genAttrs hostNames mkHost;
 
-      # `nix flake check` builds every Mac's system.
+      # `nix flake check` builds every Mac's system:
+      # a Mac has no VM test, so building is the proof.
       checks = {
         aarch64-darwin = {
           host-macbook = self.darwinConfigurations.macbook.system;

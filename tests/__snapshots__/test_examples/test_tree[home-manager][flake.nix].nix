@@ -28,6 +28,13 @@
             }
           ];
         };
+      # Every home's activation package, built by `nix flake check`.
+      homeChecks = lib.foldlAttrs (
+        acc: name: home:
+        lib.recursiveUpdate acc {
+          ${home.activationPackage.system}."home-${name}" = home.activationPackage;
+        }
+      ) { } (self.homeConfigurations or { });
     in
     {
       # Switch with: home-manager switch --flake .#<user>@<host>
@@ -38,9 +45,7 @@
         ];
       };
 
-      # `nix flake check` evaluates and builds every host and home, not just the one you switch.
-      checks = {
-        x86_64-linux."home-hugo@devbox" = self.homeConfigurations."hugo@devbox".activationPackage;
-      };
+      # `nix flake check` builds every home, not just the one you switch.
+      checks = homeChecks;
     };
 }
