@@ -34,7 +34,10 @@
 
   users.users.erin = {
     isNormalUser = true;
-    extraGroups = [ "wheel" "networkmanager" ];
+    extraGroups = [
+      "wheel"
+      "networkmanager"
+    ];
     shell = pkgs.zsh;
   };
   # No password is stored in this repo. Set one from the installer before the

@@ -15,6 +15,13 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
+      # Where an admin runs `nix develop` and `nix fmt` from, whatever the hosts run.
+      systems = [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-darwin"
+        "x86_64-linux"
+      ];
       # Standalone home-manager with the same nixpkgs as everything else.
       mkHome =
         system: username: modules:
@@ -44,6 +51,10 @@
           ./hosts/devbox/home/hugo.nix
         ];
       };
+
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
 
       # `nix flake check` builds every home, not just the one you switch.
       checks = homeChecks;

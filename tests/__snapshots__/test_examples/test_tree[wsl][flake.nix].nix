@@ -19,6 +19,13 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
+      # Where an admin runs `nix develop` and `nix fmt` from, whatever the hosts run.
+      systems = [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-darwin"
+        "x86_64-linux"
+      ];
       # Every folder under hosts/ with a configuration.nix is a NixOS host, so
       # adding one needs no edit here.
       hostNames = lib.attrNames (
@@ -53,6 +60,10 @@
     {
       # Switch with: sudo nixos-rebuild switch --flake .#<host>
       nixosConfigurations = lib.genAttrs hostNames mkHost;
+
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
 
       # `nix flake check` builds every host, not just the one you switch,
       # and boots every host that has a VM test (vm-<host>, needs KVM).

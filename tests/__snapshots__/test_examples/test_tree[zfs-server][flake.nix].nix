@@ -20,6 +20,13 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
+      # Where an admin runs `nix develop` and `nix fmt` from, whatever the hosts run.
+      systems = [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-darwin"
+        "x86_64-linux"
+      ];
       # Every folder under hosts/ with a configuration.nix is a NixOS host, so
       # adding one needs no edit here.
       hostNames = lib.attrNames (
@@ -57,12 +64,7 @@
 
       # The tools the hosts' READMEs run, at the versions flake.lock pins:
       # nix develop -c <tool> ...
-      devShells = lib.genAttrs [
-        "aarch64-darwin"
-        "aarch64-linux"
-        "x86_64-darwin"
-        "x86_64-linux"
-      ] (
+      devShells = lib.genAttrs systems (
         system:
         let
           pkgs = nixpkgs.legacyPackages.${system};
@@ -78,6 +80,10 @@
           };
         }
       );
+
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
 
       # `nix flake check` builds every host, not just the one you switch,
       # and boots every host that has a VM test (vm-<host>, needs KVM).
