@@ -27,7 +27,7 @@ KNOWN: dict[str, set[str]] = {
     "agenix": {"-e", "-r", "-d", "-i"},
     "mkpasswd": {"-m"},
     # Nix, NixOS and the installer
-    "nix": {"develop", "flake", "lock", "check", "build", "run", "-c", "--"},
+    "nix": {"develop", "flake", "lock", "check", "build", "run", "fmt", "-c", "--"},
     "nixos-generate-config": {"--root", "--show-hardware-config", "--no-filesystems"},
     "nixos-install": {"--no-root-passwd", "--flake"},
     "nixos-enter": {"--root", "-c"},
