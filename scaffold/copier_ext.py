@@ -102,6 +102,7 @@ class NixbtwExtension(Extension):
             nix_attr_path=lambda names: nixlit.attr_path(*names),
             nix_comment=_comment,
             nix_path=nixlit.path,
+            nix_list=nixlit.list_block,
             nixbtw_answers_yaml=_answers_yaml,
         )
         environment.globals["nixbtw_plan"] = _plan

@@ -67,6 +67,16 @@ def path(relative: str) -> str:
     return f"({base}. + {string('/' + '/'.join(rest))})"
 
 
+def list_block(items: Iterable[object], indent: int) -> str:
+    """A list as nixfmt writes it on a line indented by `indent`: one element
+    stays inline, more go one per line."""
+    values = [value(x) for x in items]
+    if len(values) < 2:
+        return "[ " + " ".join(values) + " ]" if values else "[ ]"
+    pad = " " * (indent + 2)
+    return "[\n" + "".join(f"{pad}{v}\n" for v in values) + " " * indent + "]"
+
+
 def value(v: object) -> str:
     """A Nix literal for a JSON-like Python value (on one line)."""
     if v is None:

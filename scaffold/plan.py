@@ -15,6 +15,7 @@ from scaffold.bootplan import BootPlan, boot_plan
 from scaffold.secretsplan import PasswordSecret, SecretsPlan, secrets_plan
 from scaffold.secretsplan import host_key as secretsplan_host_key
 from scaffold.spec import HostSpec, User
+from scaffold.vmtest import TEST_PASSWORD, VmAdmin, has_vm_test, vm_admins
 
 GC_RETENTION = "30d"
 BOOT_ENTRIES = 20
@@ -141,6 +142,18 @@ class Plan:
     @property
     def home_unfree(self) -> tuple[UnfreeEntry, ...]:
         return tuple(e for e in self.unfree if not e.system_only)
+
+    @property
+    def vm_test(self) -> bool:
+        return has_vm_test(self.spec)
+
+    @property
+    def vm_admins(self) -> tuple[VmAdmin, ...]:
+        return vm_admins(self.access)
+
+    @property
+    def vm_test_password(self) -> str:
+        return TEST_PASSWORD
 
     @property
     def primary_user(self) -> str:

@@ -235,6 +235,13 @@ class RepoPlan:
     def dev_systems(self) -> list[str]:
         return sorted({*DEV_SYSTEMS, *(h.system for h in self.spec.hosts)})
 
+    @property
+    def nixbtw_version(self) -> str:
+        """The version the repository's CI installs to run `nixbtw check`."""
+        from scaffold import __version__
+
+        return __version__
+
     def home_directory(self, home: RepoHome) -> str:
         return ("/Users/" if self.spec.kind == "darwin" else "/home/") + home.user
 

@@ -79,3 +79,9 @@ def test_values_render_as_nix() -> None:
     assert nixlit.value(["wheel", "video"]) == '[ "wheel" "video" ]'
     assert nixlit.value({"a b": True, "c": None, "d": 3}) == '{ "a b" = true; c = null; d = 3; }'
     assert nixlit.value([]) == "[ ]"
+
+
+def test_a_list_of_several_values_goes_one_per_line_as_nixfmt_writes_it() -> None:
+    assert nixlit.list_block([], 4) == "[ ]"
+    assert nixlit.list_block(["wheel"], 4) == '[ "wheel" ]'
+    assert nixlit.list_block(["wheel", "a\"b"], 4) == '[\n      "wheel"\n      "a\\"b"\n    ]'

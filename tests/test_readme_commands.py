@@ -27,7 +27,8 @@ KNOWN: dict[str, set[str]] = {
     "agenix": {"-e", "-r", "-d", "-i"},
     "mkpasswd": {"-m"},
     # Nix, NixOS and the installer
-    "nix": {"develop", "flake", "lock", "check", "build", "run", "-c", "--", "--extra-experimental-features"},
+    "nix": {"develop", "flake", "lock", "check", "build", "run", "fmt", "-c", "--",
+            "--extra-experimental-features"},
     "nixos-generate-config": {"--root", "--show-hardware-config", "--no-filesystems"},
     "nixos-install": {"--no-root-passwd", "--flake"},
     "nixos-enter": {"--root", "-c"},

@@ -25,11 +25,25 @@ def scope_of(rel: str, lane: str) -> str | None:
     return "darwin" if lane == "darwin" else "nixos"
 
 
+def _test_scope(path: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """A VM test module: its nodes are NixOS modules, the rest are test options."""
+    if path[:1] == ("nodes",) and len(path) > 2:
+        return path[2:], "nixos"
+    return path, "nixos-test"
+
+
 def unverified_in(rel: str, text: str, lane: str) -> list[str]:
     scope = scope_of(rel, lane)
     if scope is None:
         return []
     found = module_settings(text.encode())
+    if rel.endswith("/vm-test.nix"):
+        out = []
+        for setting in found:
+            path, where = _test_scope(setting.path)
+            if options.lookup(path, where) is None:
+                out.append(f"{rel}:{setting.line}: {'.'.join(setting.path)} ({where})")
+        return out
     values = {s.path: (s.node.text or b"").decode() for s in found}
     disko_bad = set(options.disko_unverified(values))
     out = []
@@ -50,6 +64,16 @@ def test_generated_options_are_all_verified(example: str) -> None:
     for rel, text in all_files(rendered).items():
         unverified += unverified_in(rel, text, rendered.plan.spec.lane)
     assert unverified == []
+
+
+def test_a_vm_test_module_is_checked_as_test_options_and_node_options() -> None:
+    module = """{ name = "t"; nodes.machine = { lib, ... }: { imports = [ ./c.nix ];
+      virtualisation.memorySize = 2048; virtualisation.memorySizeTypo = 1; };
+      testScript = ""; nodez.machine = { }; }"""
+    assert unverified_in("hosts/h/vm-test.nix", module, "nixos-flake") == [
+        "hosts/h/vm-test.nix:2: nodes.machine.virtualisation.memorySizeTypo (nixos)",
+        "hosts/h/vm-test.nix:3: nodez.machine (nixos-test)",
+    ]
 
 
 def test_the_disko_walker_rejects_keys_disko_does_not_have() -> None:

@@ -34,7 +34,10 @@
 
   users.users.erin = {
     isNormalUser = true;
-    extraGroups = [ "wheel" "networkmanager" ];
+    extraGroups = [
+      "wheel"
+      "networkmanager"
+    ];
     shell = pkgs.zsh;
   };
   # No password is stored here. Set one right after the first switch, from the

@@ -22,6 +22,12 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
+      # Where an admin runs `nix fmt` from, whatever the hosts run.
+      systems = [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-linux"
+      ];
       # Every folder under hosts/ with a configuration.nix is a Mac, so adding
       # one needs no edit here.
       hostNames = lib.attrNames (
@@ -47,13 +53,25 @@
             }
           ];
         };
+      # Every home's activation package, built by `nix flake check`.
+      homeChecks = lib.foldlAttrs (
+        acc: name: home:
+        lib.recursiveUpdate acc {
+          ${home.activationPackage.system}."home-${name}" = home.activationPackage;
+        }
+      ) { } self.homeConfigurations;
     in
     {
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
       darwinConfigurations = lib.genAttrs hostNames mkHost;
 
-      # `nix flake check` builds every Mac's system.
-      checks = {
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
+
+      # `nix flake check` builds every Mac's system and every home's activation package:
+      # a Mac has no VM test, so building is the proof.
+      checks = lib.recursiveUpdate homeChecks {
         aarch64-darwin = {
           host-studio = self.darwinConfigurations.studio.system;
         };

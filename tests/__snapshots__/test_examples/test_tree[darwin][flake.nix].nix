@@ -20,6 +20,12 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
+      # Where an admin runs `nix fmt` from, whatever the hosts run.
+      systems = [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-linux"
+      ];
       # Every folder under hosts/ with a configuration.nix is a Mac, so adding
       # one needs no edit here.
       hostNames = lib.attrNames (
@@ -38,7 +44,12 @@
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
       darwinConfigurations = lib.genAttrs hostNames mkHost;
 
-      # `nix flake check` builds every Mac's system.
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
+
+      # `nix flake check` builds every Mac's system:
+      # a Mac has no VM test, so building is the proof.
       checks = {
         aarch64-darwin = {
           host-macbook = self.darwinConfigurations.macbook.system;

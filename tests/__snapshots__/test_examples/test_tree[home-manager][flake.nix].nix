@@ -15,6 +15,12 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
+      # Where an admin runs `nix develop` and `nix fmt` from, whatever the hosts run.
+      systems = [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-linux"
+      ];
       # Standalone home-manager with the same nixpkgs as everything else.
       mkHome =
         system: username: modules:
@@ -28,6 +34,13 @@
             }
           ];
         };
+      # Every home's activation package, built by `nix flake check`.
+      homeChecks = lib.foldlAttrs (
+        acc: name: home:
+        lib.recursiveUpdate acc {
+          ${home.activationPackage.system}."home-${name}" = home.activationPackage;
+        }
+      ) { } (self.homeConfigurations or { });
     in
     {
       # Switch with: home-manager switch --flake .#<user>@<host>
@@ -38,9 +51,11 @@
         ];
       };
 
-      # `nix flake check` evaluates and builds every host and home, not just the one you switch.
-      checks = {
-        x86_64-linux."home-hugo@devbox" = self.homeConfigurations."hugo@devbox".activationPackage;
-      };
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
+
+      # `nix flake check` builds every home, not just the one you switch.
+      checks = homeChecks;
     };
 }

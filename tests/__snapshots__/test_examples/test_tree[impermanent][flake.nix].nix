@@ -24,6 +24,12 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
+      # Where an admin runs `nix develop` and `nix fmt` from, whatever the hosts run.
+      systems = [
+        "aarch64-darwin"
+        "aarch64-linux"
+        "x86_64-linux"
+      ];
       # Every folder under hosts/ with a configuration.nix is a NixOS host, so
       # adding one needs no edit here.
       hostNames = lib.attrNames (
@@ -37,6 +43,23 @@
           specialArgs = { inherit inputs; };
           modules = [ ./hosts/${name}/configuration.nix ];
         };
+      # A host with a vm-test.nix boots in QEMU under the NixOS test framework.
+      # No node.pkgs: the VM builds its nixpkgs from the host's own nixpkgs.*
+      # settings (platform, unfree list), as the machine does.
+      mkVmTest =
+        name: host:
+        lib.nixos.runTest {
+          hostPkgs = nixpkgs.legacyPackages.${host.pkgs.stdenv.hostPlatform.system};
+          node.specialArgs = { inherit inputs; };
+          imports = [ ./hosts/${name}/vm-test.nix ];
+        };
+      # Every home's activation package, built by `nix flake check`.
+      homeChecks = lib.foldlAttrs (
+        acc: name: home:
+        lib.recursiveUpdate acc {
+          ${home.activationPackage.system}."home-${name}" = home.activationPackage;
+        }
+      ) { } (self.homeConfigurations or { });
     in
     {
       # Switch with: sudo nixos-rebuild switch --flake .#<host>
@@ -44,11 +67,7 @@
 
       # The tools the hosts' READMEs run, at the versions flake.lock pins:
       # nix develop -c <tool> ...
-      devShells = lib.genAttrs [
-        "aarch64-darwin"
-        "aarch64-linux"
-        "x86_64-linux"
-      ] (
+      devShells = lib.genAttrs systems (
         system:
         let
           pkgs = nixpkgs.legacyPackages.${system};
@@ -67,13 +86,22 @@
         }
       );
 
-      # `nix flake check` evaluates and builds every host and home, not just the one you switch.
-      checks = lib.recursiveUpdate (lib.foldlAttrs (
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
+
+      # `nix flake check` builds every host, not just the one you switch,
+      # and boots every host that has a VM test (vm-<host>, needs KVM).
+      checks = lib.foldlAttrs (
         acc: name: host:
         lib.recursiveUpdate acc {
-          ${host.pkgs.stdenv.hostPlatform.system}."host-${name}" = host.config.system.build.toplevel;
+          ${host.pkgs.stdenv.hostPlatform.system} = {
+            "host-${name}" = host.config.system.build.toplevel;
+          }
+          // lib.optionalAttrs (builtins.pathExists ./hosts/${name}/vm-test.nix) {
+            "vm-${name}" = mkVmTest name host;
+          };
         }
-      ) { } self.nixosConfigurations) {
-      };
+      ) homeChecks self.nixosConfigurations;
     };
 }

@@ -37,7 +37,10 @@
 
   users.users.dana = {
     isNormalUser = true;
-    extraGroups = [ "wheel" "networkmanager" ];
+    extraGroups = [
+      "wheel"
+      "networkmanager"
+    ];
     # A crypt hash, decrypted at activation by sops-nix; never stored in the repo.
     hashedPasswordFile = config.sops.secrets."users/dana/hashed-password".path;
     openssh.authorizedKeys.keys = [

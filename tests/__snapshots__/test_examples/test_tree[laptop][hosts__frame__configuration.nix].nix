@@ -39,7 +39,10 @@
   users.users.alice = {
     isNormalUser = true;
     description = "Alice Liddell";
-    extraGroups = [ "wheel" "networkmanager" ];
+    extraGroups = [
+      "wheel"
+      "networkmanager"
+    ];
     shell = pkgs.zsh;
     # A crypt hash, decrypted at activation by sops-nix; never stored in the repo.
     hashedPasswordFile = config.sops.secrets."users/alice/hashed-password".path;

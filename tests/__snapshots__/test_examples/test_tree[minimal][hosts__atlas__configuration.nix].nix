@@ -26,7 +26,10 @@
 
   users.users.alice = {
     isNormalUser = true;
-    extraGroups = [ "wheel" "networkmanager" ];
+    extraGroups = [
+      "wheel"
+      "networkmanager"
+    ];
   };
   # No password is stored in this repo. Set one from the installer before the
   # first boot (README.md shows how), since root has none and passwd on the

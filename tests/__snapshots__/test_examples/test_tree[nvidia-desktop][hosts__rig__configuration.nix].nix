@@ -43,7 +43,10 @@
 
   users.users.carol = {
     isNormalUser = true;
-    extraGroups = [ "wheel" "networkmanager" ];
+    extraGroups = [
+      "wheel"
+      "networkmanager"
+    ];
     shell = pkgs.fish;
   };
   # No password is stored in this repo. Set one from the installer before the
