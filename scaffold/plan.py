@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from scaffold import releases
 from scaffold.access import AccessPlan, access_plan, immutable_users
 from scaffold.bootplan import BootPlan, boot_plan
+from scaffold.machine import Everyday, everyday
 from scaffold.spec import HostSpec, User
 
 GC_RETENTION = "30d"
@@ -108,6 +109,7 @@ class Plan:
     video_drivers: tuple[str, ...] = ()
     boot: BootPlan | None = None
     access: AccessPlan | None = None
+    everyday: Everyday | None = None
     gc_retention: str = GC_RETENTION
     boot_entries: int = BOOT_ENTRIES
     notes: tuple[str, ...] = field(default=())
@@ -197,6 +199,9 @@ def _modules(spec: HostSpec) -> list[str]:
 # nvidia-persistenced only when enabled, which nixbtw does not do.
 NVIDIA_UNFREE = ("nvidia-x11", "nvidia-settings")
 
+# What programs.steam installs that is unfree: the FHS wrapper and the client it runs.
+STEAM_UNFREE = ("steam", "steam-unwrapped")
+
 # Unfree names that only complete another package: admitting the package
 # without them fails evaluation, so they are admitted with it.
 UNFREE_COMPANIONS: dict[str, tuple[str, ...]] = {
@@ -210,6 +215,10 @@ def _unfree(spec: HostSpec) -> list[UnfreeEntry]:
         for name in spec.packages.unfree:
             out.append(UnfreeEntry(name, "asked for in the answers"))
             out += [UnfreeEntry(c, f"needed by {name}") for c in UNFREE_COMPANIONS.get(name, ())]
+    plan = everyday(spec)
+    if plan is not None and plan.gaming:
+        out += [UnfreeEntry(n, "programs.steam (gaming: true)", system_only=True)
+                for n in STEAM_UNFREE]
     if "nvidia" in spec.hardware.gpu and spec.is_nixos:
         out += [UnfreeEntry(n, "the NVIDIA driver (hardware.gpu has nvidia)", system_only=True)
                 for n in NVIDIA_UNFREE]
@@ -222,6 +231,9 @@ def unfree_not_installed(spec: HostSpec) -> list[str]:
     if not isinstance(spec.packages.unfree, list):
         return []
     installed = {name.rsplit(".", 1)[-1] for name in spec.packages.system}
+    plan = everyday(spec)
+    if plan is not None and plan.gaming:
+        installed |= set(STEAM_UNFREE)
     companions = {c for n in spec.packages.unfree for c in UNFREE_COMPANIONS.get(n, ())}
     return [n for n in spec.packages.unfree if n not in installed and n not in companions]
 
@@ -244,10 +256,10 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
     if dev and not dev.startswith(("/dev/disk/by-id/", "/dev/disk/by-path/")):
         out.append(f"disk.device {dev} is not a stable name: it can point at another disk after "
                    "a reboot or a new drive; prefer /dev/disk/by-id/...")
-    if spec.services.openssh and not any(u.ssh_keys for u in spec.users):
+    if spec.openssh and not any(u.ssh_keys for u in spec.users):
         out.append("services.openssh is on but no user has ssh_keys: password login is off, "
                    "so nobody can log in over SSH.")
-    if spec.is_nixos and not spec.services.openssh and spec.lane != "nixos-wsl":
+    if spec.is_nixos and not spec.openssh and spec.lane != "nixos-wsl":
         keyed = [u.name for u in spec.users if u.ssh_keys]
         if keyed:
             out.append(f"services.openssh is off, so the SSH keys of {', '.join(keyed)} let nobody "
@@ -267,7 +279,7 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
             out.append(f"{keys_only_sentence(access.keys_only)}, so sudo does not ask for one.")
     if spec.is_nixos and spec.lane != "nixos-wsl":
         for u in spec.users:
-            if u.admin or u.password == "secret" or (u.ssh_keys and spec.services.openssh):
+            if u.admin or u.password == "secret" or (u.ssh_keys and spec.openssh):
                 continue
             if immutable_users(spec):
                 out.append(f"{u.name} can never log in: no password secret, no SSH key with sshd on, "
@@ -362,4 +374,5 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         video_drivers=tuple(_video_drivers(spec)),
         boot=boot_plan(spec),
         access=access_plan(spec),
+        everyday=everyday(spec),
     )
