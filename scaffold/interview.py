@@ -406,8 +406,12 @@ def _removals(users: list[dict[str, Any]]) -> list[str]:
     return [f"remove user {i + 1} ({u.get('name') or 'no name'})" for i, u in enumerate(users)]
 
 
-def summary(spec: HostSpec) -> str:
-    return yaml.safe_dump(to_answers(spec), sort_keys=False).rstrip()
+def summary(spec: HostSpec, on: dt.date) -> str:
+    text = yaml.safe_dump(to_answers(spec), sort_keys=False).rstrip()
+    from scaffold.plan import make_plan
+
+    lines = make_plan(spec, on=on).unfree_lines()
+    return text + "".join(f"\n# {line}" for line in lines)
 
 
 def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None = None) -> HostSpec:
@@ -429,7 +433,7 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
             fix = session.reopen(err.problems)
             continue
         questionary.print(f"\nnixbtw will write {spec.hostname} into {out} with these answers:\n")
-        questionary.print(summary(spec))
+        questionary.print(summary(spec, on))
         confirmed = _ask(questionary.confirm("Write it?", default=True))
         if confirmed is BACK:
             # Esc at the summary goes back to the last question, and on from there.

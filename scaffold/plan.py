@@ -27,6 +27,9 @@ class UnfreeEntry:
     why: str
     # Driver packages are built by NixOS modules; home-manager never sees them.
     system_only: bool = False
+    # Only completes another package (steam-unwrapped inside steam): admitted with
+    # it, never installed on its own.
+    completes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,33 @@ class Plan:
         return tuple(e for e in self.unfree if not e.system_only)
 
     @property
+    def unfree_installed(self) -> tuple[str, ...]:
+        """Unfree names this host installs (a package list, programs.steam, a driver)."""
+        idle = set(unfree_not_installed(self.spec))
+        return tuple(e.name for e in self.unfree if e.completes is None and e.name not in idle)
+
+    @property
+    def unfree_completing(self) -> tuple[UnfreeEntry, ...]:
+        """Unfree names admitted only because another package needs them."""
+        return tuple(e for e in self.unfree if e.completes is not None)
+
+    def unfree_lines(self) -> list[str]:
+        """The unfree names, said plainly: what is installed, what only completes another."""
+        out = []
+        if self.unfree_installed:
+            out.append("unfree, installed: " + ", ".join(self.unfree_installed))
+        if self.unfree_completing:
+            out.append("unfree, admitted only to complete another package: " + ", ".join(
+                f"{e.name} (for {e.completes})" for e in self.unfree_completing))
+        if self.unfree_idle:
+            out.append("unfree, admitted but installed nowhere: " + ", ".join(self.unfree_idle))
+        return out
+
+    @property
+    def unfree_idle(self) -> tuple[str, ...]:
+        return tuple(unfree_not_installed(self.spec))
+
+    @property
     def primary_user(self) -> str:
         admins = self.spec.admins or list(self.spec.users)
         return admins[0].name
@@ -214,11 +244,13 @@ def _unfree(spec: HostSpec) -> list[UnfreeEntry]:
     if isinstance(spec.packages.unfree, list):
         for name in spec.packages.unfree:
             out.append(UnfreeEntry(name, "asked for in the answers"))
-            out += [UnfreeEntry(c, f"needed by {name}") for c in UNFREE_COMPANIONS.get(name, ())]
+            out += [UnfreeEntry(c, f"needed by {name}", completes=name)
+                    for c in UNFREE_COMPANIONS.get(name, ())]
     plan = everyday(spec)
     if plan is not None and plan.gaming:
-        out += [UnfreeEntry(n, "programs.steam (gaming: true)", system_only=True)
-                for n in STEAM_UNFREE]
+        out += [UnfreeEntry("steam", "programs.steam (gaming: true)", system_only=True),
+                *(UnfreeEntry(c, "needed by steam (gaming: true)", system_only=True,
+                              completes="steam") for c in UNFREE_COMPANIONS["steam"])]
     if "nvidia" in spec.hardware.gpu and spec.is_nixos:
         out += [UnfreeEntry(n, "the NVIDIA driver (hardware.gpu has nvidia)", system_only=True)
                 for n in NVIDIA_UNFREE]

@@ -192,3 +192,22 @@ def test_snapshots_need_zfs() -> None:
     lines = refused(disk={"layout": "ext4", "device": DISK, "snapshots": True})
     assert lines == ["disk.snapshots: automatic snapshots are set up for ZFS, not layout ext4; "
                      "use disk.layout: zfs, or remove disk.snapshots"]
+
+
+# ---- unfree names, said plainly -----------------------------------------------------
+
+def test_the_readme_and_the_summary_say_which_unfree_names_are_installed() -> None:
+    spec = build_spec(answers(machine="desktop", gaming=True,
+                              packages={"system": ["git", "spotify"], "unfree": ["spotify", "slack"]}),
+                      on=TODAY)
+    rendered = render_new(spec, on=TODAY)
+    assert rendered.plan.unfree_lines() == [
+        "unfree, installed: spotify, steam",
+        "unfree, admitted only to complete another package: steam-unwrapped (for steam)",
+        "unfree, admitted but installed nowhere: slack",
+    ]
+    readme = all_files(rendered)["hosts/h/README.md"]
+    assert "- Installed, unfree: `spotify`, `steam`." in readme
+    assert "`steam-unwrapped` (for `steam`)" in readme
+    assert "installed nowhere (add it to a package list, or remove it): `slack`" in readme
+    assert any("admits slack but no package list installs it" in w for w in rendered.plan.warnings)

@@ -109,7 +109,7 @@
     allowUnfreePackages = [
       "discord" # asked for in the answers
       "steam" # programs.steam (gaming: true)
-      "steam-unwrapped" # programs.steam (gaming: true)
+      "steam-unwrapped" # needed by steam (gaming: true)
       "nvidia-x11" # the NVIDIA driver (hardware.gpu has nvidia)
       "nvidia-settings" # the NVIDIA driver (hardware.gpu has nvidia)
     ];
