@@ -73,8 +73,9 @@ ORDER: dict[str, str] = {
     "darwin.homebrew.casks": "Casks (space separated):",
     "darwin.homebrew.cleanup": "Unlisted brew packages on activation:",
 }
-# Written down once per host from the release (spec.resolved), never asked.
-NOT_ASKED = frozenset({"state_version", "darwin_state_version"})
+# Written down once per host from the release (spec.resolved), never asked; and
+# a name-to-id table, which is no one-line answer (the answers file holds it).
+NOT_ASKED = frozenset({"state_version", "darwin_state_version", "darwin.homebrew.mas_apps"})
 # Defaults the interview suggests where the spec's own default means "decide later".
 SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True, "disk.device": "/dev/disk/by-id/",
                              "hardware.nvidia_open": True, "darwin.touch_id_sudo": True,

@@ -403,6 +403,10 @@ class Homebrew(_Model):
     enable: bool = Field(False, description="let nix-darwin manage Homebrew")
     casks: list[str] = Field(default_factory=list, max_length=PACKAGES_MAX, description="casks, listed declaratively")
     brews: list[str] = Field(default_factory=list, max_length=PACKAGES_MAX, description="formulae")
+    mas_apps: dict[str, int] = Field(
+        default_factory=dict, max_length=PACKAGES_MAX,
+        description="Mac App Store apps as name: id (the number in the app's App Store link; "
+                    "`mas search` shows it)")
     cleanup: BrewCleanup = Field(
         "none", description="what activation does with unlisted brew packages")
 
@@ -413,6 +417,19 @@ class Homebrew(_Model):
             if not re.fullmatch(r"[a-z0-9][a-z0-9@+._/-]*", name):
                 raise _problem(f"{_clip(name)!r} is not a Homebrew name",
                                "use the name brew search shows, e.g. firefox or homebrew/cask/iterm2")
+        return v
+
+
+    @field_validator("mas_apps")
+    @classmethod
+    def _mas(cls, v: dict[str, int]) -> dict[str, int]:
+        for name, app_id in v.items():
+            if not name.strip() or len(name) > NAME_MAX or any(ord(c) < 32 for c in name):
+                raise _problem(f"{_clip(name)!r} is not an app name",
+                               "use the name the App Store shows, on one line")
+            if isinstance(app_id, bool) or not 0 < app_id < 10**12:
+                raise _problem(f"{app_id!r} is not an App Store id for {_clip(name)!r}",
+                               "use the number after /id in the app's link, e.g. 497799835 for Xcode")
         return v
 
 
@@ -686,7 +703,8 @@ class HostSpec(_Model):
                 # "UTC" was the recorded default before the time zone became optional.
                 unused["timezone"] = self.timezone not in (None, "UTC")
             for i, u in enumerate(self.users):
-                unused[f"users.{i}.shell"] = u.shell != "bash"
+                # darwin enables the shell's program (the login shell stays macOS's: see plan).
+                unused[f"users.{i}.shell"] = u.shell != "bash" and lane == "home-manager"
                 unused[f"users.{i}.ssh_keys"] = bool(u.ssh_keys)
                 unused[f"users.{i}.description"] = bool(u.description)
             for field, asked in unused.items():

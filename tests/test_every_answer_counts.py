@@ -86,6 +86,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, Any]] = {
     "darwin.homebrew.casks": (DARWIN, WITH_BREW, "darwin.homebrew.casks", ["firefox"]),
     "darwin.homebrew.brews": (DARWIN, WITH_BREW, "darwin.homebrew.brews", ["wget"]),
     "darwin.homebrew.cleanup": (DARWIN, WITH_BREW, "darwin.homebrew.cleanup", "zap"),
+    "darwin.homebrew.mas_apps": (DARWIN, WITH_BREW, "darwin.homebrew.mas_apps", {"Xcode": 497799835}),
 }
 
 

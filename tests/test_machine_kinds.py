@@ -211,3 +211,32 @@ def test_the_readme_and_the_summary_say_which_unfree_names_are_installed() -> No
     assert "`steam-unwrapped` (for `steam`)" in readme
     assert "installed nowhere (add it to a package list, or remove it): `slack`" in readme
     assert any("admits slack but no package list installs it" in w for w in rendered.plan.warnings)
+
+
+# ---- macOS -------------------------------------------------------------------------
+
+MAC: dict[str, Any] = {"hostname": "mac", "lane": "darwin", "system": "aarch64-darwin"}
+
+
+def test_a_fish_user_on_a_mac_gets_fish_enabled_listed_and_a_chsh_line() -> None:
+    spec = build_spec({**MAC, "users": [{"name": "frank", "shell": "fish"}]}, on=TODAY)
+    text = all_files(render_new(spec, on=TODAY))["hosts/mac/configuration.nix"]
+    assert "programs.fish.enable = true;" in text
+    assert "environment.shells = [ pkgs.fish ];" in text
+    assert "chsh -s /run/current-system/sw/bin/fish" in text
+    assert "knownUsers = " not in text   # said why in a comment, never set
+
+
+def test_mac_app_store_apps_render_by_id_beside_the_cleanup_mode() -> None:
+    spec = build_spec({**MAC, "users": [{"name": "frank"}], "darwin": {"homebrew": {
+        "enable": True, "mas_apps": {"Xcode": 497799835}, "cleanup": "zap"}}}, on=TODAY)
+    text = all_files(render_new(spec, on=TODAY))["hosts/mac/configuration.nix"]
+    assert "Xcode = 497799835;" in text and 'onActivation.cleanup = "zap";' in text
+
+
+@pytest.mark.parametrize("apps", [{"Xcode": 0}, {"": 5}, {"a\nb": 5}])
+def test_a_bad_app_store_entry_is_refused(apps: dict[str, int]) -> None:
+    with pytest.raises(InputError) as err:
+        build_spec({**MAC, "users": [{"name": "frank"}],
+                    "darwin": {"homebrew": {"enable": True, "mas_apps": apps}}}, on=TODAY)
+    assert err.value.lines()[0].startswith("darwin.homebrew.mas_apps")
