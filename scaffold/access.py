@@ -76,7 +76,7 @@ class AccessPlan:
 
 def _ssh(spec: HostSpec, user: User) -> bool:
     # Keys without sshd let nobody in.
-    return bool(user.ssh_keys) and spec.services.openssh
+    return bool(user.ssh_keys) and spec.openssh
 
 
 def immutable_users(spec: HostSpec) -> bool:
@@ -132,7 +132,7 @@ def access_problems(spec: HostSpec) -> list[Problem]:
         ways = next(a.ways_in for a in plan.admins if a.user == user.name)
         if ways:
             continue
-        if user.ssh_keys and not spec.services.openssh:
+        if user.ssh_keys and not spec.openssh:
             fix = "set services.openssh: true, or give them password: secret"
         else:
             fix = "add an SSH key (with services.openssh: true) or password: secret"

@@ -20,11 +20,11 @@ from typing import Any
 import questionary
 import yaml
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
-from pydantic import ValidationError
 
 from scaffold import releases
 from scaffold.answers import Answers, build_spec, to_answers
 from scaffold.errors import Aborted, InputError, Problem
+from scaffold.machine import EVERYDAY, everyday
 from scaffold.questions import (
     HINT,
     MENU,
@@ -44,6 +44,7 @@ from scaffold.questions import (
     names,
     one_line,
     parents,
+    probe_spec,
     problems,
     put,
     question_order,
@@ -198,15 +199,17 @@ class Interview:
             return SUGGESTED[generic]
         info = field_info(path)
         default = None if info.is_required() else info.get_default(call_default_factory=True)
+        if default is None and generic in EVERYDAY:
+            # "Decided by the machine kind": its row in scaffold/machine.py says how.
+            spec = probe_spec(self.answers)
+            plan = everyday(spec) if spec else None
+            return getattr(plan, generic) if plan else None
         if default is None:
             # "Decided by the lane": the spec's view of the same name says how.
             view = getattr(HostSpec, path.rsplit(".", 1)[-1], None)
-            if isinstance(view, property):
-                try:
-                    trial = {"hostname": "probe", "users": [{"name": "probe"}], **self.answers}
-                    return view.fget(HostSpec.model_validate(trial)) if view.fget else None
-                except ValidationError:
-                    return None
+            if isinstance(view, property) and view.fget:
+                spec = probe_spec(self.answers)
+                return view.fget(spec) if spec else None
         return default
 
     # ---- asking ------------------------------------------------------------
@@ -403,8 +406,12 @@ def _removals(users: list[dict[str, Any]]) -> list[str]:
     return [f"remove user {i + 1} ({u.get('name') or 'no name'})" for i, u in enumerate(users)]
 
 
-def summary(spec: HostSpec) -> str:
-    return yaml.safe_dump(to_answers(spec), sort_keys=False).rstrip()
+def summary(spec: HostSpec, on: dt.date) -> str:
+    text = yaml.safe_dump(to_answers(spec), sort_keys=False).rstrip()
+    from scaffold.plan import make_plan
+
+    lines = make_plan(spec, on=on).unfree_lines()
+    return text + "".join(f"\n# {line}" for line in lines)
 
 
 def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None = None) -> HostSpec:
@@ -426,7 +433,7 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
             fix = session.reopen(err.problems)
             continue
         questionary.print(f"\nnixbtw will write {spec.hostname} into {out} with these answers:\n")
-        questionary.print(summary(spec))
+        questionary.print(summary(spec, on))
         confirmed = _ask(questionary.confirm("Write it?", default=True))
         if confirmed is BACK:
             # Esc at the summary goes back to the last question, and on from there.
