@@ -65,7 +65,10 @@
   ];
   # Admins may copy store paths to this host (nixos-rebuild --target-host,
   # deploy tools); they can become root with sudo anyway.
-  nix.settings.trusted-users = [ "root" "ops" ];
+  nix.settings.trusted-users = [
+    "root"
+    "ops"
+  ];
   # Lix from nixpkgs, as the Lix project recommends for its released versions.
   nix.package = pkgs.lixPackageSets.stable.lix;
   # Collect garbage weekly but keep 30d of generations, so there is

@@ -46,7 +46,10 @@
   ];
   # Admins may copy store paths to this host (nixos-rebuild --target-host,
   # deploy tools); they can become root with sudo anyway.
-  nix.settings.trusted-users = [ "root" "alice" ];
+  nix.settings.trusted-users = [
+    "root"
+    "alice"
+  ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.
   nix.gc = {

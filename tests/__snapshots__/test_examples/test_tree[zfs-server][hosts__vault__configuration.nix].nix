@@ -86,7 +86,10 @@
   ];
   # Admins may copy store paths to this host (nixos-rebuild --target-host,
   # deploy tools); they can become root with sudo anyway.
-  nix.settings.trusted-users = [ "root" "bob" ];
+  nix.settings.trusted-users = [
+    "root"
+    "bob"
+  ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.
   nix.gc = {
