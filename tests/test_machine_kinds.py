@@ -154,10 +154,7 @@ def test_zram_only_without_a_swap_answer() -> None:
 
 
 def test_admins_are_trusted_nix_users() -> None:
-    assert 'nix.settings.trusted-users = [
-    "root"
-    "alice"
-  ];' in config()
+    assert 'nix.settings.trusted-users = [\n    "root"\n    "alice"\n  ];' in config()
 
 
 # ---- refusals: an answer the kind does not use ------------------------------------
