@@ -220,8 +220,8 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] |
                 log.warning("warning: %s", warning)
     for directory in [known[name] for name in chosen] + ([root] if is_repo(root) else []):
         check_source(directory)
-    # The repository first: copier checks that the part it updates is clean,
-    # and the root part contains every host's folder.
+    # The repository first: its flake.nix must offer the inputs the hosts'
+    # new answers need, and a conflict there stops before any host changes.
     if is_repo(root):
         data = {"repo": repo_spec(specs.values()).model_dump(mode="json"),
                 "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]}
