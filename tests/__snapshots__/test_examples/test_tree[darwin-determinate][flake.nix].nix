@@ -71,11 +71,12 @@
 
       # `nix flake check` builds every Mac's system and every home's activation package:
       # a Mac has no VM test, so building is the proof.
-      checks = lib.recursiveUpdate homeChecks {
-        aarch64-darwin = {
-          host-studio = self.darwinConfigurations.studio.system;
-        };
-      };
+      checks = lib.foldlAttrs (
+        acc: name: host:
+        lib.recursiveUpdate acc {
+          ${host.config.nixpkgs.hostPlatform.system}."host-${name}" = host.system;
+        }
+      ) homeChecks self.darwinConfigurations;
 
       # Switch with: home-manager switch --flake .#<user>@<host>
       homeConfigurations = {

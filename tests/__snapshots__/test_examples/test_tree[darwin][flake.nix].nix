@@ -50,10 +50,11 @@
 
       # `nix flake check` builds every Mac's system:
       # a Mac has no VM test, so building is the proof.
-      checks = {
-        aarch64-darwin = {
-          host-macbook = self.darwinConfigurations.macbook.system;
-        };
-      };
+      checks = lib.foldlAttrs (
+        acc: name: host:
+        lib.recursiveUpdate acc {
+          ${host.config.nixpkgs.hostPlatform.system}."host-${name}" = host.system;
+        }
+      ) { } self.darwinConfigurations;
     };
 }

@@ -72,7 +72,9 @@ in
                 machine.succeed(login + shlex.quote(f"echo {password} | sudo -S -k true"))
 
     if expected["impermanence"]:
-        with subtest("a reboot empties / and keeps /persist"):
+        # / is a fresh tmpfs in the VM, so this proves what /persist keeps, not
+        # the rollback unit itself (README.md says how to boot disko's layout).
+        with subtest("after a reboot / is empty and /persist kept what it lists"):
             machine_id = machine.succeed("cat /etc/machine-id")
             machine.succeed("touch /nixbtw-wiped /persist/nixbtw-kept")
             machine.shutdown()
