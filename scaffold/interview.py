@@ -130,9 +130,11 @@ class Interview:
             return False
         kind, generic = self.kind_of(path), generic_path(path)
         if kind == "select":
-            applies = len(self.options(path)) > 1
+            offered = self.options(path)
+            applies = len(offered) > 1 or self._refused_as_is(path, offered)
         elif kind == "confirm":
-            applies = self.accepts(path, True) and self.accepts(path, False)
+            applies = (self.accepts(path, True) and self.accepts(path, False)) or \
+                self._refused_as_is(path, [True, False])
         elif kind == "checkbox":
             applies = any(self.accepts(path, [c]) for c in choices(path))
         elif generic in SAMPLES:
@@ -144,9 +146,21 @@ class Interview:
         if applies and section and not path.endswith(".enable") and \
                 f"{generic_path(section)}.enable" in self.order:
             applies = bool(get(self.answers, f"{section}.enable", False))
-        if not applies:
+        # An answer the spec still takes is kept (the user's, and the only one left).
+        if not applies and not (kind in ("select", "confirm") and
+                                get(self.answers, path) is not None and
+                                self.accepts(path, get(self.answers, path))):
             drop(self.answers, path)
         return applies
+
+    def _refused_as_is(self, path: str, offered: list[Any]) -> bool:
+        """The answer here (or, unanswered, the spec's default) is refused and another
+        is not: the question is the fix, so it is asked, never silently skipped."""
+        current = get(self.answers, path, _MISSING)
+        if current is _MISSING:
+            info = field_info(path)
+            current = None if info.is_required() else info.get_default(call_default_factory=True)
+        return not self.accepts(path, current) and any(self.accepts(path, o) for o in offered)
 
     def kind_of(self, path: str) -> str:
         # Free text in the spec, but with a known list to choose from here.
@@ -339,6 +353,10 @@ class Interview:
         # no NVIDIA card ticked) is refused here too, new or not.
         new += [p for p in now if p not in new and self.was_given(p.field)
                 and self._could_fix(step.path, p)]
+        # A problem left to this question by the earlier ones is reported here, new
+        # or not (the users menu could remove the user, but that is no fix to wait for).
+        new += [p for p in now if p not in new and names(step.path, p.field)
+                and not any(names(x, p.field) for x in later if x != MENU)]
         if not new:
             return None
         for p in new:

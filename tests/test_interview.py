@@ -327,3 +327,41 @@ def test_a_host_name_argument_may_agree_with_a_set_that_overrides_the_file(tmp_p
     assert main(["new", "host", "vault", "--answers", str(answers), "--set", "hostname=vault",
                  "--non-interactive", "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out/hosts/vault/configuration.nix").is_file()
+
+
+WIPED_ROOT = (DOWN, DOWN, ENTER,                            # layout: btrfs
+              CLEAR, "/dev/disk/by-id/nvme-X", ENTER,       # device
+              ENTER, ENTER, "y")                            # encrypt, no swap, impermanence: yes
+
+
+def test_a_keys_only_admin_on_a_wiped_root_is_asked_for_a_key_not_refused_a_name() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("disk", "services", "secrets", "users"))
+    spec = run(
+        given, *WIPED_ROOT,
+        "y", "y",                 # networkmanager, SSH server: yes
+        ENTER,                    # secrets: none
+        "ops", ENTER,             # the name is taken: the key question can still fix it
+        ENTER, ENTER,             # shell, full name
+        ENTER,                    # no key: refused here, with the fix
+        KEY, ENTER, ENTER,        # one key, then finish
+        ENTER,                    # users: done
+        ENTER,                    # write it
+    )
+    assert spec.users[0].name == "ops" and spec.users[0].ssh_keys == [KEY]
+    assert spec.disk.impermanence and spec.services.openssh
+
+
+def test_an_admin_without_a_key_on_a_wiped_root_is_offered_a_password_secret() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("disk", "services", "secrets", "users"))
+    age = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    spec = run(
+        given, *WIPED_ROOT,
+        "y", "y",                        # networkmanager, SSH server: yes
+        DOWN, ENTER, age, ENTER, ENTER,  # secrets: sops-nix, one admin key
+        "ops", ENTER, ENTER, ENTER,      # name, shell, full name
+        ENTER,                           # no key: the password question comes next
+        ENTER,                           # password: secret, the one way left
+        ENTER,                           # users: done
+        ENTER,                           # write it
+    )
+    assert spec.users[0].password == "secret" and spec.users[0].ssh_keys == []

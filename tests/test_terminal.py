@@ -142,3 +142,49 @@ def test_a_refused_summary_is_fixed_in_place_by_removing_the_duplicate_user(tmp_
         stop(tmux)
     recorded = yaml.safe_load((out / "hosts/relay/.copier-answers.yml").read_text())
     assert [u["name"] for u in recorded["users"]] == ["ops"]
+
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW ops@laptop"
+WIPED_ROOT_HOST = ["--set", "lane=nixos-flake", "--set", "system=x86_64-linux", "--set", "nix=nix",
+                   "--set", "release=26.05", "--set", "timezone=UTC", "--set", "locale=en_US.UTF-8",
+                   "--set", "boot.firmware=uefi", "--set", "boot.loader=systemd-boot",
+                   "--set", "hardware.profile=null", "--set", "hardware.cpu=amd", "--set", "hardware.gpu=[]",
+                   "--set", "hardware.kernel=default", "--set", "disk.layout=btrfs",
+                   "--set", "disk.device=/dev/disk/by-id/nvme-X", "--set", "disk.encrypt=false",
+                   "--set", "disk.swap_size=null", "--set", "services.networkmanager=true",
+                   "--set", "home_manager.mode=none", "--set", "packages.system=[git]",
+                   "--set", "packages.unfree=[]", "--set", "packages.insecure=[]"]
+
+
+@pytest.mark.tmux
+def test_a_keys_only_admin_on_a_wiped_root_gets_to_the_key_question(tmp_path: Path) -> None:
+    out = tmp_path / "repo"
+    tmux = start(tmp_path, out, "vault", *WIPED_ROOT_HOST)
+    try:
+        tmux.wait_for("impermanence")
+        tmux.keys("y")
+        tmux.wait_for("SSH server")
+        tmux.keys("y")
+        tmux.wait_for("Secrets")
+        tmux.keys("Enter")                  # none
+        tmux.wait_for("login name")
+        tmux.keys("ops", "Enter")           # taken: the key question can still fix it
+        tmux.wait_for("Login shell")
+        tmux.keys("Enter")
+        tmux.wait_for("Full name")
+        tmux.keys("Enter")
+        tmux.wait_for("SSH public key")
+        tmux.keys("Enter")                  # no key: refused here, with the fix
+        screen = tmux.wait_for("users.0.ssh_keys: admin ops would have no way to log in")
+        assert "add an SSH key" in screen
+        tmux.keys(KEY, "Enter")
+        tmux.keys("Enter")                  # one key is enough
+        tmux.wait_for("Users: ops (admin)")
+        tmux.keys("Enter")
+        tmux.wait_for("Write it?")
+        tmux.keys("Enter")
+        tmux.wait_for("EXIT=0")
+    finally:
+        stop(tmux)
+    recorded = yaml.safe_load((out / "hosts/vault/.copier-answers.yml").read_text())
+    assert recorded["users"][0]["ssh_keys"] == [KEY]
