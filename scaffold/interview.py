@@ -47,6 +47,7 @@ from scaffold.questions import (
     problems,
     put,
     question_order,
+    stand_in,
     words,
 )
 from scaffold.spec import HostSpec, timezones
@@ -217,41 +218,51 @@ class Interview:
             view = getattr(HostSpec, path.rsplit(".", 1)[-1], None)
             if isinstance(view, property):
                 try:
-                    trial = {"hostname": "probe", "users": [{"name": "probe"}], **self.answers}
-                    return view.fget(HostSpec.model_validate(trial)) if view.fget else None
+                    spec = HostSpec.model_validate(stand_in(self.answers))
+                    return view.fget(spec) if view.fget else None
                 except ValidationError:
                     return None
         return default
 
     # ---- asking ------------------------------------------------------------
 
-    def ask(self, step: Step) -> Any:
-        path, kind, default = step.path, self.kind_of(step.path), self._default(step.path)
+    def preset(self, path: str) -> Any:
+        """What the question offers before anything is typed: what Enter takes."""
+        kind, default = self.kind_of(path), self._default(path)
         if kind == "menu":
-            return self.menu()
-        help_ = help_text(path)
+            return "done"
         if kind == "select":
             options = self.options(path)
-            chosen = default if default in options else options[0]
-            return _ask(questionary.select(step.message, choices=options, default=chosen,
+            return default if default in options else options[0]
+        if kind == "confirm":
+            return bool(default)
+        if kind in ("checkbox", "keys"):
+            return list(default or [])
+        return " ".join(default) if isinstance(default, list) else ("" if default is None else str(default))
+
+    def ask(self, step: Step) -> Any:
+        path, kind = step.path, self.kind_of(step.path)
+        if kind == "menu":
+            return self.menu()
+        help_, preset = help_text(path), self.preset(path)
+        if kind == "select":
+            return _ask(questionary.select(step.message, choices=self.options(path), default=preset,
                                            instruction=f"({help_})"))
         if kind == "confirm":
-            yes_no = "(Y/n)" if default else "(y/N)"
-            return _ask(questionary.confirm(step.message, default=bool(default),
+            yes_no = "(Y/n)" if preset else "(y/N)"
+            return _ask(questionary.confirm(step.message, default=preset,
                                             instruction=f" {yes_no} {help_} "))
         if kind == "checkbox":
-            picked = set(default or [])
             return _ask(questionary.checkbox(
                 step.message, instruction=f"(space selects; {help_})",
-                choices=[questionary.Choice(c, checked=c in picked) for c in choices(path)]))
+                choices=[questionary.Choice(c, checked=c in preset) for c in choices(path)]))
         if kind == "keys":
             return self.key_list(step)
         if kind == "zone":
             return _ask(questionary.autocomplete(
-                step.message, choices=sorted(timezones()), default=str(default or ""),
+                step.message, choices=sorted(timezones()), default=preset,
                 match_middle=True, validate=self._validator(path)))
-        shown = " ".join(default) if isinstance(default, list) else ("" if default is None else str(default))
-        return _ask(questionary.text(step.message, default=shown, instruction=f"({help_})",
+        return _ask(questionary.text(step.message, default=preset, instruction=f"({help_})",
                                      validate=self._validator(path)))
 
     def convert(self, path: str, text: Any) -> Any:

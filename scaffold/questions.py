@@ -205,7 +205,8 @@ def _problems(answers_json: str, on: dt.date) -> tuple[Problem, ...]:
     return tuple(_find_problems(json.loads(answers_json), on))
 
 
-def _find_problems(answers: Answers, on: dt.date) -> list[Problem]:
+def stand_in(answers: Answers) -> Answers:
+    """The answers with a host name and user names standing in for those not given yet."""
     trial = copy.deepcopy(answers)
     trial.setdefault("hostname", "probe")
     users = trial.get("users")
@@ -215,8 +216,12 @@ def _find_problems(answers: Answers, on: dt.date) -> list[Problem]:
         for i, user in enumerate(users):
             if isinstance(user, dict) and "name" not in user:
                 user["name"] = f"probe{i}"
+    return trial
+
+
+def _find_problems(answers: Answers, on: dt.date) -> list[Problem]:
     try:
-        spec = HostSpec.model_validate(trial)
+        spec = HostSpec.model_validate(stand_in(answers))
     except ValidationError as err:
         return problems_from(err)
     try:

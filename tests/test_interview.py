@@ -365,3 +365,42 @@ def test_an_admin_without_a_key_on_a_wiped_root_is_offered_a_password_secret() -
         ENTER,                           # write it
     )
     assert spec.users[0].password == "secret" and spec.users[0].ssh_keys == []
+
+
+# What only the machine or the user can say is given; every other question is left to Enter.
+LANE_GIVEN: dict[str, dict[str, Any]] = {
+    "nixos-flake": {"timezone": "UTC"},
+    "nixos-channels": {"timezone": "UTC"},
+    "nixos-wsl": {"timezone": "UTC"},
+    "darwin": {"system": "aarch64-darwin", "timezone": "Europe/London",
+               "darwin": {"touch_id_sudo": False}},   # the interview suggests Touch ID on purpose
+    "home-manager": {},
+}
+
+
+@pytest.mark.parametrize("lane", LANE_GIVEN)
+def test_enter_at_every_question_gives_the_host_the_specs_own_defaults_give(
+        lane: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.answers import build_spec
+    from scaffold.interview import Interview, Step
+    from scaffold.render import render_host
+
+    given = {"hostname": "h", "lane": lane, **LANE_GIVEN[lane]}
+    shown: dict[str, Any] = {}
+
+    def enter(self: Interview, step: Step) -> Any:
+        shown[step.path] = self.preset(step.path)
+        return "ada" if step.path == "users.0.name" else shown[step.path]
+
+    monkeypatch.setattr(Interview, "ask", enter)
+    walked = run(given, ENTER)   # and write it
+    own = build_spec({**given, "users": [{"name": "ada"}]}, on=TODAY)
+
+    def host(spec: HostSpec) -> dict[str, str]:
+        # The answers file records every answer, so it is the one file allowed to differ.
+        return {k: v for k, v in render_host(spec, on=TODAY).files.items()
+                if not k.endswith(".copier-answers.yml")}
+
+    assert host(walked) == host(own), f"the questions offered {shown}"
+    if lane in ("nixos-flake", "nixos-channels"):
+        assert shown["services.networkmanager"] is True
