@@ -93,6 +93,7 @@ class Interview:
         self.disks = list(disks or [])
         self.order = question_order()
         self.fixing = False
+        self.resume: str | None = None   # where to go on once a removal's problem is fixed
 
     def was_given(self, path: str) -> bool:
         # A list given whole (users) is not asked item by item.
@@ -335,6 +336,8 @@ class Interview:
                 step = after
                 continue
             history.append(step.path)
+            if after is None and self.resume:
+                after, self.resume = self.resume, None
             step = self._find(after) if after else self._next(step.path, fix)
         return self.answers
 
@@ -346,9 +349,7 @@ class Interview:
                 users.append({})
                 return f"users.{len(users) - 1}.name"
             if str(value).startswith("remove "):
-                index = _removals(users).index(value)
-                del users[index]
-                return MENU
+                return self._remove(users, _removals(users).index(value))
             return None
         before = {(p.field, p.problem) for p in problems(self.answers, self.on)}
         put(self.answers, step.path, self.convert(step.path, value))
@@ -368,6 +369,10 @@ class Interview:
         # or not (the users menu could remove the user, but that is no fix to wait for).
         new += [p for p in now if p not in new and names(step.path, p.field)
                 and not any(names(x, p.field) for x in later if x != MENU)]
+        # An answer the spec refuses here (the only admin's No) is asked again.
+        if not new and self.kind_of(step.path) in ("confirm", "checkbox") and \
+                not self.accepts(step.path, get(self.answers, step.path)):
+            new = [p for p in now if names(step.path, p.field)]
         if not new:
             return None
         for p in new:
@@ -378,6 +383,24 @@ class Interview:
             if earlier and not any(names(step.path, q.field) for q in new):
                 return earlier[0]
         return self._find(step.path) or step
+
+    def _remove(self, users: list[dict[str, Any]], index: int) -> str:
+        """Remove a user; whoever is left keeps the admin answer they had, and a
+        problem that leaves (no admin) is asked at a question that can fix it."""
+        before = problems(self.answers, self.on)
+        for i, user in enumerate(users):
+            if user.get("admin") is None:
+                user["admin"] = i == 0   # what the spec made of it, now said explicitly
+        del users[index]
+        found = [p for p in problems(self.answers, self.on) if p not in before]
+        for p in found:
+            questionary.print(fit(f"{p.field}: {p.problem}; {p.fix}", indent="! "), style="fg:red")
+        fixes = [s.path for s in self.steps() if s.path != MENU
+                 for p in found if names(s.path, p.field) and self._could_fix(s.path, p)]
+        if not fixes:
+            return MENU
+        self.resume = MENU
+        return fixes[0]
 
     def _could_fix(self, path: str, problem: Problem) -> bool:
         kind = self.kind_of(path)

@@ -404,3 +404,48 @@ def test_enter_at_every_question_gives_the_host_the_specs_own_defaults_give(
     assert host(walked) == host(own), f"the questions offered {shown}"
     if lane in ("nixos-flake", "nixos-channels"):
         assert shown["services.networkmanager"] is True
+
+
+def test_removing_the_admin_never_makes_a_user_who_said_no_an_admin() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("users",))
+    spec = run(
+        given,
+        "joerg", ENTER, ENTER, ENTER, ENTER,   # name, shell, full name, no SSH key
+        DOWN, ENTER,                          # users: add another user
+        "guest", ENTER,
+        "n",                                  # admin: no
+        ENTER, ENTER, ENTER,                  # shell, full name, no SSH key
+        DOWN, DOWN, ENTER,                    # users: remove user 1 (joerg)
+        "n",                                  # guest is asked again, and No is refused...
+        "y",                                  # ...until someone is the admin
+        ENTER,                                # back at the users menu: done
+        ENTER,                                # write it
+    )
+    assert [(u.name, u.admin) for u in spec.users] == [("guest", True)]
+
+
+def test_removing_the_first_of_given_users_does_not_promote_the_next_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.interview import Interview, Step
+
+    asked: list[str] = []
+    ask = Interview.ask
+
+    def recorded(self: Interview, step: Step) -> Any:
+        asked.append(step.path)
+        return ask(self, step)
+
+    monkeypatch.setattr(Interview, "ask", recorded)
+    # From an answers file, only the first user is an admin (by position).
+    given = answered(FLAKE_ANSWERS, users=[{"name": "ops"}, {"name": "bob"}, {"name": "bob"}])
+    spec = run(
+        given,
+        ENTER,                          # 'users.2.name: listed twice'. Fix them? yes
+        DOWN, DOWN, ENTER,              # users: remove user 1 (ops), the admin
+        "y",                            # bob was no admin: asked, not promoted behind his back
+        DOWN, DOWN, DOWN, ENTER,        # users: remove user 2 (bob), the duplicate
+        ENTER,                          # users: done
+        ENTER,                          # write it
+    )
+    assert [(u.name, u.admin) for u in spec.users] == [("bob", True)]
+    assert asked == ["users", "users.0.admin", "users", "users"]
