@@ -94,6 +94,7 @@ class Interview:
         self.order = question_order()
         self.fixing = False
         self.resume: str | None = None   # where to go on once a removal's problem is fixed
+        self.known: set[str] | None = None   # the questions before an answer was changed
 
     def was_given(self, path: str) -> bool:
         # A list given whole (users) is not asked item by item.
@@ -384,6 +385,23 @@ class Interview:
                 return earlier[0]
         return self._find(step.path) or step
 
+    def pick(self) -> str | None:
+        """The question whose answer to change, shown with that answer; None goes back."""
+        options = [questionary.Choice("back to the summary", value="")]
+        for step in self.steps():
+            current = self._shown(step.path)
+            options.append(questionary.Choice(one_line(f"{step.message} {current}"), value=step.path))
+        picked = _ask(questionary.select("Change which answer?", choices=options))
+        return None if picked is BACK or not picked else str(picked)
+
+    def _shown(self, path: str) -> str:
+        if path == MENU:
+            return ", ".join(u.get("name", "?") for u in get(self.answers, "users", []))
+        value = get(self.answers, path)
+        if isinstance(value, list):
+            return " ".join(str(v) for v in value) or "(none)"
+        return "(none)" if value is None or value == "" else str(value)
+
     def _remove(self, users: list[dict[str, Any]], index: int) -> str:
         """Remove a user; whoever is left keeps the admin answer they had, and a
         problem that leaves (no admin) is asked at a question that can fix it."""
@@ -437,7 +455,9 @@ class Interview:
         steps = self.steps()
         start = 0 if after is None else _index(steps, after) + 1
         for s in steps[start:]:
-            if fix is None or any(names(s.path, p.field) for p in fix):
+            # A question a changed answer newly opens is asked too.
+            if fix is None or any(names(s.path, p.field) for p in fix) or \
+                    (self.known is not None and s.path not in self.known):
                 return s
         return None
 
@@ -466,6 +486,7 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
     fix: list[Problem] | None = None
     while True:
         answers = session.run(fix)
+        session.known = None
         try:
             spec = build_spec(answers, on=on)
         except InputError as err:
@@ -479,15 +500,23 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
             continue
         questionary.print(f"\nnixbtw will write {spec.hostname} into {out} with these answers:\n")
         questionary.print(summary(spec))
-        confirmed = _ask(questionary.confirm("Write it?", default=True))
-        if confirmed is BACK:
+        chosen = _ask(questionary.select("Write it?", choices=[WRITE, CHANGE, QUIT], default=WRITE))
+        if chosen is BACK:
             # Esc at the summary goes back to the last question, and on from there.
             steps = session.steps()
             fix = [Problem(steps[-1].path, "", "")] if steps else None
             continue
-        if confirmed:
+        if chosen == WRITE:
             return spec
-        raise Aborted()
+        if chosen == QUIT:
+            raise Aborted()
+        # Only the chosen question is asked again (and any it opens); none: the summary again.
+        session.known = {s.path for s in session.steps()}
+        path = session.pick()
+        fix = [Problem(path, "", "")] if path else []
+
+
+WRITE, CHANGE, QUIT = "write it", "change an answer", "quit without writing"
 
 
 __all__ = ["interview"]

@@ -142,10 +142,28 @@ def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_declining_the_summary_aborts() -> None:
+def test_quitting_at_the_summary_aborts() -> None:
     given = answered(WSL_ANSWERS)
-    with keys("n", ENTER), pytest.raises(Aborted):
+    with keys(DOWN, DOWN, ENTER), pytest.raises(Aborted):   # quit without writing
         interview(given, on=TODAY, out=Path("o"))
+
+
+def test_an_answer_can_be_changed_at_the_summary_and_asks_what_it_opens() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("hostname", "disk"))
+    spec = run(
+        given,
+        "atlas", ENTER,                   # host name
+        ENTER,                            # disk layout: none
+        DOWN, ENTER,                      # at the summary: change an answer
+        ESC,                              # ...or not: back to the summary
+        DOWN, ENTER,                      # change an answer after all
+        DOWN, DOWN, ENTER,                # the disk layout (after 'back' and the host name)
+        DOWN, DOWN, ENTER,                # btrfs
+        CLEAR, "/dev/disk/by-id/nvme-X", ENTER,   # the device question it opens
+        ENTER, ENTER, ENTER,              # encrypt, no swap, no impermanence
+        ENTER,                            # write it
+    )
+    assert (spec.hostname, spec.disk.layout, spec.disk.device) == ("atlas", "btrfs", "/dev/disk/by-id/nvme-X")
 
 
 def test_a_facter_report_turns_the_disk_question_into_a_choice() -> None:
