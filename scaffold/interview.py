@@ -19,6 +19,8 @@ from typing import Any
 
 import questionary
 import yaml
+from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from pydantic import ValidationError
 
@@ -29,6 +31,7 @@ from scaffold.questions import (
     HINT,
     MENU,
     ORDER,
+    PLACEHOLDERS,
     SAMPLES,
     SUGGESTED,
     choices,
@@ -264,6 +267,12 @@ class Interview:
             return _ask(questionary.autocomplete(
                 step.message, choices=sorted(timezones()), default=preset,
                 match_middle=True, validate=self._validator(path)))
+        hint = PLACEHOLDERS.get(generic_path(path))
+        if hint:
+            return _ask(questionary.text(
+                step.message, default=preset, instruction=f"({help_}; Tab types {hint})",
+                validate=self._validator(path), placeholder=FormattedText([("fg:ansibrightblack", hint)]),
+                completer=WordCompleter([hint], sentence=True), complete_while_typing=False))
         return _ask(questionary.text(step.message, default=preset, instruction=f"({help_})",
                                      validate=self._validator(path)))
 

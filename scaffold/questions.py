@@ -69,9 +69,12 @@ ORDER: dict[str, str] = {
 # Written down once per host from the release (spec.resolved), never asked.
 NOT_ASKED = frozenset({"state_version", "darwin_state_version"})
 # Defaults the interview suggests where the spec's own default means "decide later".
-SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True, "disk.device": "/dev/disk/by-id/",
+SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True,
                              "hardware.nvidia_open": True, "darwin.touch_id_sudo": True,
                              "darwin.homebrew.cleanup": "check"}
+# Shown in an empty text prompt, and typed by Tab, but never part of the answer: pre-typed,
+# it would end up in front of whatever the user types (/dev/disk/by-id//dev/sda).
+PLACEHOLDERS: dict[str, str] = {"disk.device": "/dev/disk/by-id/"}
 # A valid answer other than the default, to ask the spec whether a free-text
 # question applies to this host (a lane that has no use for it refuses it).
 SAMPLES: dict[str, Any] = {

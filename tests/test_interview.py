@@ -467,3 +467,9 @@ def test_removing_the_first_of_given_users_does_not_promote_the_next_one(
     )
     assert [(u.name, u.admin) for u in spec.users] == [("bob", True)]
     assert asked == ["users", "users.0.admin", "users", "users"]
+
+
+def test_the_disk_question_types_nothing_for_the_user() -> None:
+    # The by-id prefix is a placeholder (and Tab types it: tests/test_terminal.py), never content.
+    given = answered(FLAKE_ANSWERS, disk={"layout": "ext4", "encrypt": False, "swap_size": None})
+    assert run(given, "/dev/disk/by-id/nvme-A", ENTER, ENTER).disk.device == "/dev/disk/by-id/nvme-A"
