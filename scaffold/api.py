@@ -72,7 +72,7 @@ def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: boo
     _refuse_mixing(spec, out)
     if spec.lane != "nixos-channels" and is_repo(out):
         host, repo = _render_into_fleet(spec, out, on=on, force=force)
-        repo_files, repo_updated = _repo_changes(out, repo)
+        repo_files, repo_updated = _repo_changes(out, repo, on=on)
         rendered = Rendered(plan=host.plan, files={**repo_files, **host.files}, seeds=host.seeds,
                             repo=repo)
         # Host files follow --force; the repository's files are either unedited
@@ -155,7 +155,7 @@ def _render_into_fleet(spec: HostSpec, out: Path, *, on: dt.date,
     return render_host(spec, on=on), repo
 
 
-def _repo_changes(out: Path, repo: RepoSpec) -> tuple[dict[str, str], list[str]]:
+def _repo_changes(out: Path, repo: RepoSpec, *, on: dt.date) -> tuple[dict[str, str], list[str]]:
     """The repository's files after adding a host: (files to write, files merged by copier)."""
     recorded = read_answers(out / ANSWERS).get("repo")
     if recorded == repo.model_dump(mode="json"):
@@ -166,7 +166,7 @@ def _repo_changes(out: Path, repo: RepoSpec) -> tuple[dict[str, str], list[str]]
     if unedited:
         return render_repo(repo), []
     # The user edited flake.nix or another shared file: merge, which needs git.
-    return {}, update_repo_part(out, repo)
+    return {}, update_repo_part(out, repo, on=on)
 
 
 def update(root: Path, hosts: list[str] | None = None, *, on: dt.date,

@@ -42,8 +42,13 @@ def _firmware(spec: HostSpec) -> str:
 
 
 def _loader(spec: HostSpec) -> str:
+    from scaffold.machine import kind_of
+
     if spec.boot.loader is not None:
         return spec.boot.loader
+    board_loader = kind_of(spec).arm_loader
+    if board_loader and spec.system == "aarch64-linux":
+        return board_loader
     return "grub" if _firmware(spec) == "bios" else "systemd-boot"
 
 

@@ -37,7 +37,7 @@ def rendering_on(day: dt.date) -> Iterator[None]:
         _RENDER_DAY.reset(token)
 
 
-def _day() -> dt.date:
+def render_day() -> dt.date:
     from scaffold.answers import today
 
     return _RENDER_DAY.get() or today()
@@ -53,7 +53,7 @@ def _plan_for(answers_json: str, on_iso: str) -> Plan:
 
 def plan_from_context(context: Any) -> Plan:
     answers = {name: context[name] for name in HostSpec.model_fields if name in context}
-    return _plan_for(json.dumps(answers, sort_keys=True, default=str), _day().isoformat())
+    return _plan_for(json.dumps(answers, sort_keys=True, default=str), render_day().isoformat())
 
 
 @jinja2.pass_context
@@ -68,7 +68,7 @@ def _repo_plan_for(repo_json: str, on_iso: str) -> RepoPlan:
 
 @jinja2.pass_context
 def _repo_plan(context: Any) -> RepoPlan:
-    return _repo_plan_for(json.dumps(context["repo"], sort_keys=True), _day().isoformat())
+    return _repo_plan_for(json.dumps(context["repo"], sort_keys=True), render_day().isoformat())
 
 
 def _answers_yaml(data: Any) -> str:
@@ -90,6 +90,43 @@ def _comment(text: str, indent: int = 0, width: int = 80) -> str:
     return "\n".join(pad + line for line in lines)
 
 
+# Compiled template code, shared by every environment copier makes in this
+# process: copier builds a new environment per render, and compiling the
+# templates again is most of what rendering one host costs (an update of a
+# fleet renders each template hundreds of times).
+_COMPILED: dict[tuple[object, ...], Any] = {}
+
+
+def _reuse_compiled_code(environment: jinja2.Environment) -> None:
+    compile_: Any = environment.compile
+
+    def settings() -> tuple[object, ...]:
+        # What code generation depends on (what jinja's lexer cache uses, and
+        # the extensions, which are loaded after this runs).
+        return (type(environment).__name__, environment.block_start_string, environment.block_end_string,
+                environment.variable_start_string, environment.variable_end_string,
+                environment.comment_start_string, environment.comment_end_string,
+                environment.line_statement_prefix, environment.line_comment_prefix,
+                environment.trim_blocks, environment.lstrip_blocks, environment.newline_sequence,
+                environment.keep_trailing_newline, environment.optimized,
+                tuple(sorted(environment.extensions)))
+
+    def compile_cached(source: Any, name: str | None = None, filename: str | None = None,
+                       raw: bool = False, defer_init: bool = False) -> Any:
+        if not isinstance(source, str):
+            return compile_(source, name, filename, raw, defer_init)
+        key = (settings(), source, name, filename, raw, defer_init)
+        if key in _COMPILED:
+            # Extensions hook state onto preprocessing (copier's yield tag
+            # resets its context there): run it as a compile would.
+            environment.preprocess(source, name, filename)
+        else:
+            _COMPILED[key] = compile_(source, name, filename, raw, defer_init)
+        return _COMPILED[key]
+
+    environment.compile = compile_cached  # type: ignore[method-assign]
+
+
 class NixbtwExtension(Extension):
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
@@ -106,5 +143,6 @@ class NixbtwExtension(Extension):
             nixbtw_answers_yaml=_answers_yaml,
         )
         environment.globals["nixbtw_plan"] = _plan
+        _reuse_compiled_code(environment)
         environment.globals["nixbtw_keys_only"] = keys_only_sentence
         environment.globals["nixbtw_repo_plan"] = _repo_plan

@@ -59,11 +59,17 @@ def template_source() -> tuple[str, str]:
     return _installed(str(Path.home())), __version__
 
 
-@functools.cache
 def checkout(version: str) -> Path:
     """A plain copy of the templates at `version`, cached: rendering a new host
     from it is much cheaper than letting copier clone the history every time."""
     src = Path(template_source()[0]).expanduser()
+    stat = src.stat()
+    return _checkout(version, src, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _checkout(version: str, src: Path, _mtime: int, _size: int) -> Path:
+    # Keyed by the history file's identity too: a newer nixbtw installs another.
     digest = hashlib.sha256(src.read_bytes()).hexdigest()[:12]
     target = Path("~/.cache/nixbtw").expanduser() / f"templates-{version}-{digest}"
     if (target / "copier.yml").is_file():

@@ -22,11 +22,11 @@ import yaml
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
-from pydantic import ValidationError
 
 from scaffold import releases
 from scaffold.answers import Answers, build_spec, to_answers
 from scaffold.errors import Aborted, InputError, Problem
+from scaffold.machine import EVERYDAY, everyday
 from scaffold.questions import (
     HINT,
     MENU,
@@ -47,10 +47,10 @@ from scaffold.questions import (
     names,
     one_line,
     parents,
+    probe_spec,
     problems,
     put,
     question_order,
-    stand_in,
     words,
 )
 from scaffold.spec import HostSpec, timezones
@@ -218,15 +218,17 @@ class Interview:
             return SUGGESTED[generic]
         info = field_info(path)
         default = None if info.is_required() else info.get_default(call_default_factory=True)
+        if default is None and generic in EVERYDAY:
+            # "Decided by the machine kind": its row in scaffold/machine.py says how.
+            spec = probe_spec(self.answers)
+            plan = everyday(spec) if spec else None
+            return getattr(plan, generic) if plan else None
         if default is None:
             # "Decided by the lane": the spec's view of the same name says how.
             view = getattr(HostSpec, path.rsplit(".", 1)[-1], None)
-            if isinstance(view, property):
-                try:
-                    spec = HostSpec.model_validate(stand_in(self.answers))
-                    return view.fget(spec) if view.fget else None
-                except ValidationError:
-                    return None
+            if isinstance(view, property) and view.fget:
+                spec = probe_spec(self.answers)
+                return view.fget(spec) if spec else None
         return default
 
     # ---- asking ------------------------------------------------------------
@@ -484,8 +486,12 @@ def _removals(users: list[dict[str, Any]]) -> list[str]:
     return [f"remove user {i + 1} ({u.get('name') or 'no name'})" for i, u in enumerate(users)]
 
 
-def summary(spec: HostSpec) -> str:
-    return yaml.safe_dump(to_answers(spec), sort_keys=False).rstrip()
+def summary(spec: HostSpec, on: dt.date) -> str:
+    text = yaml.safe_dump(to_answers(spec), sort_keys=False).rstrip()
+    from scaffold.plan import make_plan
+
+    lines = make_plan(spec, on=on).unfree_lines()
+    return text + "".join(f"\n# {line}" for line in lines)
 
 
 def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None = None) -> HostSpec:
@@ -508,7 +514,7 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
             fix = session.reopen(err.problems)
             continue
         questionary.print(f"\nnixbtw will write {spec.hostname} into {out} with these answers:\n")
-        questionary.print(summary(spec))
+        questionary.print(summary(spec, on))
         chosen = _ask(questionary.select("Write it?", choices=[WRITE, CHANGE, QUIT], default=WRITE))
         if chosen is BACK:
             # Esc at the summary goes back to the last question, and on from there.

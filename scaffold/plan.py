@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from scaffold import releases
 from scaffold.access import AccessPlan, access_plan, immutable_users
 from scaffold.bootplan import BootPlan, boot_plan
+from scaffold.machine import Everyday, everyday
 from scaffold.secretsplan import PasswordSecret, SecretsPlan, secrets_plan
 from scaffold.secretsplan import host_key as secretsplan_host_key
 from scaffold.spec import HostSpec, User
@@ -27,6 +28,9 @@ class UnfreeEntry:
     why: str
     # Driver packages are built by NixOS modules; home-manager never sees them.
     system_only: bool = False
+    # Only completes another package (steam-unwrapped inside steam): admitted with
+    # it, never installed on its own.
+    completes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,7 @@ class Plan:
     secrets: SecretsPlan | None = None
     boot: BootPlan | None = None
     access: AccessPlan | None = None
+    everyday: Everyday | None = None
     gc_retention: str = GC_RETENTION
     boot_entries: int = BOOT_ENTRIES
     notes: tuple[str, ...] = field(default=())
@@ -156,6 +161,33 @@ class Plan:
         return TEST_PASSWORD
 
     @property
+    def unfree_installed(self) -> tuple[str, ...]:
+        """Unfree names this host installs (a package list, programs.steam, a driver)."""
+        idle = set(unfree_not_installed(self.spec))
+        return tuple(e.name for e in self.unfree if e.completes is None and e.name not in idle)
+
+    @property
+    def unfree_completing(self) -> tuple[UnfreeEntry, ...]:
+        """Unfree names admitted only because another package needs them."""
+        return tuple(e for e in self.unfree if e.completes is not None)
+
+    def unfree_lines(self) -> list[str]:
+        """The unfree names, said plainly: what is installed, what only completes another."""
+        out = []
+        if self.unfree_installed:
+            out.append("unfree, installed: " + ", ".join(self.unfree_installed))
+        if self.unfree_completing:
+            out.append("unfree, admitted only to complete another package: " + ", ".join(
+                f"{e.name} (for {e.completes})" for e in self.unfree_completing))
+        if self.unfree_idle:
+            out.append("unfree, admitted but installed nowhere: " + ", ".join(self.unfree_idle))
+        return out
+
+    @property
+    def unfree_idle(self) -> tuple[str, ...]:
+        return tuple(unfree_not_installed(self.spec))
+
+    @property
     def primary_user(self) -> str:
         admins = self.spec.admins or list(self.spec.users)
         return admins[0].name
@@ -204,6 +236,9 @@ def _modules(spec: HostSpec) -> list[str]:
 # nvidia-persistenced only when enabled, which nixbtw does not do.
 NVIDIA_UNFREE = ("nvidia-x11", "nvidia-settings")
 
+# What programs.steam installs that is unfree: the FHS wrapper and the client it runs.
+STEAM_UNFREE = ("steam", "steam-unwrapped")
+
 # Unfree names that only complete another package: admitting the package
 # without them fails evaluation, so they are admitted with it.
 UNFREE_COMPANIONS: dict[str, tuple[str, ...]] = {
@@ -216,7 +251,13 @@ def _unfree(spec: HostSpec) -> list[UnfreeEntry]:
     if isinstance(spec.packages.unfree, list):
         for name in spec.packages.unfree:
             out.append(UnfreeEntry(name, "asked for in the answers"))
-            out += [UnfreeEntry(c, f"needed by {name}") for c in UNFREE_COMPANIONS.get(name, ())]
+            out += [UnfreeEntry(c, f"needed by {name}", completes=name)
+                    for c in UNFREE_COMPANIONS.get(name, ())]
+    plan = everyday(spec)
+    if plan is not None and plan.gaming:
+        out += [UnfreeEntry("steam", "programs.steam (gaming: true)", system_only=True),
+                *(UnfreeEntry(c, "needed by steam (gaming: true)", system_only=True,
+                              completes="steam") for c in UNFREE_COMPANIONS["steam"])]
     if "nvidia" in spec.hardware.gpu and spec.is_nixos:
         out += [UnfreeEntry(n, "the NVIDIA driver (hardware.gpu has nvidia)", system_only=True)
                 for n in NVIDIA_UNFREE]
@@ -229,6 +270,9 @@ def unfree_not_installed(spec: HostSpec) -> list[str]:
     if not isinstance(spec.packages.unfree, list):
         return []
     installed = {name.rsplit(".", 1)[-1] for name in spec.packages.system}
+    plan = everyday(spec)
+    if plan is not None and plan.gaming:
+        installed |= set(STEAM_UNFREE)
     companions = {c for n in spec.packages.unfree for c in UNFREE_COMPANIONS.get(n, ())}
     return [n for n in spec.packages.unfree if n not in installed and n not in companions]
 
@@ -251,10 +295,10 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
     if dev and not dev.startswith(("/dev/disk/by-id/", "/dev/disk/by-path/")):
         out.append(f"disk.device {dev} is not a stable name: it can point at another disk after "
                    "a reboot or a new drive; prefer /dev/disk/by-id/...")
-    if spec.services.openssh and not any(u.ssh_keys for u in spec.users):
+    if spec.openssh and not any(u.ssh_keys for u in spec.users):
         out.append("services.openssh is on but no user has ssh_keys: password login is off, "
                    "so nobody can log in over SSH.")
-    if spec.is_nixos and not spec.services.openssh and spec.lane != "nixos-wsl":
+    if spec.is_nixos and not spec.openssh and spec.lane != "nixos-wsl":
         keyed = [u.name for u in spec.users if u.ssh_keys]
         if keyed:
             out.append(f"services.openssh is off, so the SSH keys of {', '.join(keyed)} let nobody "
@@ -274,7 +318,7 @@ def _warnings(spec: HostSpec, rel: releases.Release, on: dt.date) -> list[str]:
             out.append(f"{keys_only_sentence(access.keys_only)}, so sudo does not ask for one.")
     if spec.is_nixos and spec.lane != "nixos-wsl":
         for u in spec.users:
-            if u.admin or u.password == "secret" or (u.ssh_keys and spec.services.openssh):
+            if u.admin or u.password == "secret" or (u.ssh_keys and spec.openssh):
                 continue
             if immutable_users(spec):
                 out.append(f"{u.name} can never log in: no password secret, no SSH key with sshd on, "
@@ -357,4 +401,5 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         video_drivers=tuple(_video_drivers(spec)),
         boot=boot_plan(spec),
         access=access_plan(spec),
+        everyday=everyday(spec),
     )

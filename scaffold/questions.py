@@ -31,6 +31,7 @@ ORDER: dict[str, str] = {
     "hostname": "Host name:",
     "lane": "What are you setting up?",
     "system": "Platform:",
+    "machine": "What kind of machine is it?",
     "nix": "Nix implementation:",
     "release": "Release:",
     "timezone": "Time zone:",
@@ -47,6 +48,12 @@ ORDER: dict[str, str] = {
     "disk.encrypt": "Encrypt the disk?",
     "disk.swap_size": "Swap size (empty for none):",
     "disk.impermanence": "Wipe / at every boot (impermanence)?",
+    "disk.snapshots": "Hourly, daily and monthly snapshots of /home (sanoid)?",
+    "desktop": "Desktop:",
+    "audio": "Sound (PipeWire)?",
+    "bluetooth": "Bluetooth?",
+    "printing": "Printing (CUPS, network printers via Avahi)?",
+    "gaming": "Gaming (Steam)?",
     "services.networkmanager": "NetworkManager?",
     "services.openssh": "Run an SSH server (keys only)?",
     "secrets.tool": "Secrets:",
@@ -66,8 +73,9 @@ ORDER: dict[str, str] = {
     "darwin.homebrew.casks": "Casks (space separated):",
     "darwin.homebrew.cleanup": "Unlisted brew packages on activation:",
 }
-# Written down once per host from the release (spec.resolved), never asked.
-NOT_ASKED = frozenset({"state_version", "darwin_state_version"})
+# Written down once per host from the release (spec.resolved), never asked; and
+# a name-to-id table, which is no one-line answer (the answers file holds it).
+NOT_ASKED = frozenset({"state_version", "darwin_state_version", "darwin.homebrew.mas_apps"})
 # Defaults the interview suggests where the spec's own default means "decide later".
 SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True,
                              "hardware.nvidia_open": True, "darwin.touch_id_sudo": True,
@@ -220,6 +228,14 @@ def stand_in(answers: Answers) -> Answers:
             if isinstance(user, dict) and "name" not in user:
                 user["name"] = f"probe{i}"
     return trial
+
+
+def probe_spec(answers: Answers) -> HostSpec | None:
+    """The spec these answers make so far (stand-ins for what is not asked yet), if valid."""
+    try:
+        return HostSpec.model_validate(stand_in(answers))
+    except ValidationError:
+        return None
 
 
 def _find_problems(answers: Answers, on: dt.date) -> list[Problem]:

@@ -37,6 +37,13 @@ class Release:
     development_version: str | None = None
 
     @property
+    def title(self) -> str:
+        """How files name the release: `NixOS 26.05 "Yarara"`, or the unstable branch."""
+        if self.is_unstable:
+            return f"NixOS unstable ({self.nixpkgs})"
+        return f'NixOS {self.version} "{self.codename}"'
+
+    @property
     def is_unstable(self) -> bool:
         return self.version == UNSTABLE
 

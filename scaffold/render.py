@@ -8,9 +8,15 @@ and contents; nothing touches the destination.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import hashlib
+import json
+import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,11 +57,15 @@ def repo_template(repo: RepoSpec) -> str:
     return "darwin/repo" if repo.kind == "darwin" else "flake/repo"
 
 
-def copier_render(template: str, data: dict[str, Any]) -> dict[str, str]:
-    """Run copier for one part into a scratch directory and return its files."""
+def copier_render(template: str, data: dict[str, Any], *, version: str | None = None) -> dict[str, str]:
+    """Run copier for one part into a scratch directory and return its files.
+
+    At this nixbtw's template version, or at `version` (an update's base).
+    """
     from copier import run_copy  # heavy: imported only when rendering
 
     src, ref = template_source()
+    ref = version or ref
     with tempfile.TemporaryDirectory(prefix="nixbtw-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_copy(str(checkout(ref)), tmp, data={"nixbtw_template": template, **data},
@@ -67,6 +77,23 @@ def copier_render(template: str, data: dict[str, Any]) -> dict[str, str]:
     # when it renders from the history itself: the version and the history.
     files[ANSWERS] = _record_source(files[ANSWERS], src, ref)
     return files
+
+
+def keep_if_exists(version: str) -> Callable[[str], bool]:
+    """copier's `_skip_if_exists` at `version`, as a matcher of part-relative paths."""
+    return _skip_matcher(checkout(version))
+
+
+@functools.cache
+def _skip_matcher(templates: Path) -> Callable[[str], bool]:
+    import pathspec
+    import yaml
+
+    config = yaml.safe_load((templates / "copier.yml").read_text(encoding="utf-8"))
+    # copier's choice of pattern style, so both read the list alike.
+    style = "gitwildmatch" if pathspec.__version__.startswith("0.") else "gitignore"
+    spec = pathspec.PathSpec.from_lines(style, config.get("_skip_if_exists") or [])
+    return spec.match_file
 
 
 def _record_source(answers: str, src: str, ref: str) -> str:
@@ -98,8 +125,37 @@ def render_host(spec: HostSpec, *, on: dt.date) -> Rendered:
 
 
 def render_repo(repo: RepoSpec) -> dict[str, str]:
-    """The files around the hosts: flake.nix, README.md, .gitignore, secrets rules."""
-    return copier_render(repo_template(repo), {"repo": repo.model_dump(mode="json")})
+    """The files around the hosts: flake.nix, README.md, .gitignore, secrets rules.
+
+    Remembered on disk for a while: adding a host compares the repository's
+    files with their render before the host, which the previous `new host`
+    usually made, so a fleet grows at the cost of its first host.
+    """
+    from scaffold.copier_ext import render_day
+
+    data = {"repo": repo.model_dump(mode="json")}
+    key = json.dumps([str(checkout(template_source()[1])), repo_template(repo), data,
+                      render_day().isoformat()], sort_keys=True)
+    cache = checkout(template_source()[1]).parent / "renders"
+    path = cache / f"repo-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
+    with contextlib.suppress(OSError, ValueError):
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
+            os.utime(path)
+            return cached
+    files = copier_render(repo_template(repo), data)
+    with contextlib.suppress(OSError):
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(files), encoding="utf-8")
+        tmp.replace(path)
+        for old in sorted(cache.glob("repo-*.json"), key=lambda p: p.stat().st_mtime)[:-_KEEP_RENDERS]:
+            old.unlink(missing_ok=True)
+    return files
+
+
+# Renders of the repository part kept (a fleet's last few states).
+_KEEP_RENDERS = 16
 
 
 def render_new(spec: HostSpec, *, on: dt.date, others: list[HostSpec] | None = None) -> Rendered:

@@ -61,4 +61,4 @@ def secrets_plan(spec: HostSpec) -> SecretsPlan | None:
     files = ((f"secrets/{spec.hostname}.yaml",) if spec.secrets.tool == "sops-nix"
              else tuple(p.file for p in passwords))
     return SecretsPlan(tool=spec.secrets.tool, identity=host_key(spec),
-                       generate_host_key=not spec.services.openssh, passwords=passwords, files=files)
+                       generate_host_key=not spec.openssh, passwords=passwords, files=files)

@@ -36,6 +36,8 @@ HomeManagerMode = Literal["none", "nixos-module", "standalone", "darwin-module"]
 Shell = Literal["bash", "zsh", "fish"]
 PasswordMode = Literal["none", "secret"]
 BrewCleanup = Literal["none", "check", "uninstall", "zap"]
+Machine = Literal["laptop", "desktop", "server", "vm", "sbc"]
+Desktop = Literal["none", "gnome", "plasma", "hyprland", "sway", "cosmic"]
 
 NIXOS_LANES: tuple[str, ...] = ("nixos-flake", "nixos-channels", "nixos-wsl")
 LINUX_SYSTEMS: tuple[str, ...] = ("x86_64-linux", "aarch64-linux")
@@ -251,6 +253,8 @@ class Disk(_Model):
     encrypt: bool = Field(False, description="LUKS (ext4, btrfs) or native ZFS encryption")
     swap_size: str | None = Field(None, max_length=16, description="swap size like 16G, or null for none")
     impermanence: bool = Field(False, description="wipe / at every boot (btrfs or zfs)")
+    snapshots: bool = Field(
+        False, description="ZFS: hourly, daily and monthly snapshots of /home (sanoid), pruned by age")
 
     @field_validator("device")
     @classmethod
@@ -387,15 +391,22 @@ class Packages(_Model):
 
 
 class Services(_Model):
-    openssh: bool = Field(False, description="run sshd (keys only, no root or password login)")
+    openssh: bool | None = Field(
+        None, description="run sshd (keys only, no root or password login); default on for "
+                          "servers, VMs and boards")
     networkmanager: bool | None = Field(
-        None, description="NetworkManager; default on for NixOS hosts except WSL")
+        None, description="NetworkManager; default on for laptops, desktops and hosts without a "
+                          "machine kind (not WSL)")
 
 
 class Homebrew(_Model):
     enable: bool = Field(False, description="let nix-darwin manage Homebrew")
     casks: list[str] = Field(default_factory=list, max_length=PACKAGES_MAX, description="casks, listed declaratively")
     brews: list[str] = Field(default_factory=list, max_length=PACKAGES_MAX, description="formulae")
+    mas_apps: dict[str, int] = Field(
+        default_factory=dict, max_length=PACKAGES_MAX,
+        description="Mac App Store apps as name: id (the number in the app's App Store link; "
+                    "`mas search` shows it)")
     cleanup: BrewCleanup = Field(
         "none", description="what activation does with unlisted brew packages")
 
@@ -406,6 +417,19 @@ class Homebrew(_Model):
             if not re.fullmatch(r"[a-z0-9][a-z0-9@+._/-]*", name):
                 raise _problem(f"{_clip(name)!r} is not a Homebrew name",
                                "use the name brew search shows, e.g. firefox or homebrew/cask/iterm2")
+        return v
+
+
+    @field_validator("mas_apps")
+    @classmethod
+    def _mas(cls, v: dict[str, int]) -> dict[str, int]:
+        for name, app_id in v.items():
+            if not name.strip() or len(name) > NAME_MAX or any(ord(c) < 32 for c in name):
+                raise _problem(f"{_clip(name)!r} is not an app name",
+                               "use the name the App Store shows, on one line")
+            if isinstance(app_id, bool) or not 0 < app_id < 10**12:
+                raise _problem(f"{app_id!r} is not an App Store id for {_clip(name)!r}",
+                               "use the number after /id in the app's link, e.g. 497799835 for Xcode")
         return v
 
 
@@ -426,6 +450,20 @@ class HostSpec(_Model):
     # Strict: `true` is not a number, though Python thinks it is.
     darwin_state_version: int | None = Field(
         None, strict=True, description="nix-darwin's integer stateVersion; defaults to the release's newest")
+    machine: Machine | None = Field(
+        None, description="laptop, desktop, server, vm or sbc (NixOS lanes): sets the defaults "
+                          "below; none keeps a bare host")
+    desktop: Desktop | None = Field(
+        None, description="none, gnome, plasma, hyprland, sway or cosmic; default gnome on laptops "
+                          "and desktops, none elsewhere")
+    audio: bool | None = Field(
+        None, description="PipeWire with ALSA and PulseAudio compatibility; default on for laptops "
+                          "and desktops")
+    bluetooth: bool | None = Field(None, description="Bluetooth; default on for laptops")
+    printing: bool | None = Field(
+        None, description="CUPS, with Avahi to find network printers; default off")
+    gaming: bool | None = Field(
+        None, description="Steam (its unfree names admitted) and 32-bit graphics; default off")
     timezone: str | None = Field(
         None, max_length=NAME_MAX,
         description="IANA time zone, e.g. Europe/Berlin; default UTC on NixOS, macOS's own on darwin")
@@ -515,15 +553,26 @@ class HostSpec(_Model):
 
     @property
     def loader(self) -> str | None:
-        if self.boot.loader is not None:
-            return self.boot.loader
-        return "systemd-boot" if self.lane in ("nixos-flake", "nixos-channels") else None
+        from scaffold.bootplan import boot_plan
+
+        plan = boot_plan(self)
+        return plan.loader if plan else None
 
     @property
     def networkmanager(self) -> bool:
+        from scaffold.machine import MACHINE_LANES, kind_of
+
         if self.services.networkmanager is not None:
             return self.services.networkmanager
-        return self.lane in ("nixos-flake", "nixos-channels")
+        return self.lane in MACHINE_LANES and kind_of(self).networkmanager
+
+    @property
+    def openssh(self) -> bool:
+        from scaffold.machine import kind_of
+
+        if self.services.openssh is not None:
+            return self.services.openssh
+        return kind_of(self).openssh
 
     @property
     def admins(self) -> list[User]:
@@ -589,10 +638,12 @@ class HostSpec(_Model):
 
         from scaffold.access import access_problems
         from scaffold.bootplan import boot_problems
+        from scaffold.machine import machine_problems
 
         self._hardware_problems(add)
         self._lane_problems(add)
         out.extend(boot_problems(self))
+        out.extend(machine_problems(self))
         self._user_problems(add)
         self._disk_problems(add)
         self._secret_problems(add)
@@ -630,7 +681,7 @@ class HostSpec(_Model):
                 "hardware.gpu": bool(self.hardware.gpu),
                 "hardware.kernel": self.hardware.kernel != "default",
                 "hardware.cpu": self.hardware.cpu != "other",
-                "services.openssh": self.services.openssh and lane == "home-manager",
+                "services.openssh": bool(self.services.openssh) and lane == "home-manager",
                 "services.networkmanager": bool(self.services.networkmanager),
             }
             for field, asked in nixos_only.items():
@@ -647,12 +698,13 @@ class HostSpec(_Model):
         if lane in ("darwin", "home-manager"):
             # Answers these lanes would silently drop are refused instead.
             unused = {"locale": self.locale != "en_US.UTF-8",
-                      "services.openssh": self.services.openssh}
+                      "services.openssh": bool(self.services.openssh)}
             if lane == "home-manager":
                 # "UTC" was the recorded default before the time zone became optional.
                 unused["timezone"] = self.timezone not in (None, "UTC")
             for i, u in enumerate(self.users):
-                unused[f"users.{i}.shell"] = u.shell != "bash"
+                # darwin enables the shell's program (the login shell stays macOS's: see plan).
+                unused[f"users.{i}.shell"] = u.shell != "bash" and lane == "home-manager"
                 unused[f"users.{i}.ssh_keys"] = bool(u.ssh_keys)
                 unused[f"users.{i}.description"] = bool(u.description)
             for field, asked in unused.items():

@@ -13,7 +13,6 @@ import logging
 import re
 import shutil
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,8 @@ from scaffold.render import ANSWERS, answers_data
 from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
 
+# libyaml when present: a fleet's update reads every host's answers.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFLICT = re.compile(r"^<<<<<<< ", re.M)
 log = logging.getLogger("nixbtw")
 
@@ -61,7 +62,7 @@ class UpdateResult:
 
 def read_answers(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as err:
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise InputError(str(path), f"cannot read the recorded answers ({first})",
@@ -118,23 +119,45 @@ class UpdateFailed(NixbtwError):
     exit_code = 1
 
 
-def _copier_update(dst: Path, data: dict[str, Any]) -> None:
-    from copier import run_update
+def _recorded(part: Path) -> dict[str, Any]:
+    return {k: v for k, v in read_answers(part / ANSWERS).items() if not k.startswith("_")}
+
+
+def _update_part(dst: Path, data: dict[str, Any], *, on: dt.date, same: bool) -> list[str]:
+    """Bring one copier part (a host, or the repository) to this version and `data`.
+
+    Returns the conflicted files. A part already at this version whose
+    answers are the `same` (as validated: YAML reads an unquoted 26.05 as a
+    number) is left alone, as a re-render would change nothing.
+    """
+    from scaffold.copier_ext import rendering_on
+    from scaffold.render import copier_render, keep_if_exists
+    from scaffold.threeway import merge_part
 
     _src, ref = template_source()  # installs the history where the answers point
     check_source(dst)
+    recorded = read_answers(dst / ANSWERS)
+    before = {k: v for k, v in recorded.items() if not k.startswith("_")}
+    if same and recorded.get("_commit") == ref:
+        return []
+    template = str(data["nixbtw_template"])
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_update(str(dst), data=data, answers_file=ANSWERS, vcs_ref=ref, defaults=True,
-                       overwrite=True, unsafe=True, quiet=True, conflict="inline", skip_answered=True,
-                       skip_tasks=True)
+        with rendering_on(on):
+            base = copier_render(str(before.get("nixbtw_template", template)), before,
+                                 version=str(recorded.get("_commit", "")))
+            theirs = copier_render(template, data)
+        merged = merge_part(dst, base, theirs, keep_if_exists=keep_if_exists(ref), answers=ANSWERS)
     except NixbtwError:
         raise
     except Exception as err:  # copier and git failures, in one line
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise UpdateFailed(f"update of {dst.name or dst}: {first}; nothing was committed: "
                            "`git reset --hard HEAD` returns to where you were") from None
+    return [(dst / rel).relative_to(_top(dst)).as_posix() for rel in merged.conflicts]
+
+
+def _top(path: Path) -> Path:
+    return Path(_git(path, "rev-parse", "--show-toplevel").strip()).resolve()
 
 
 def check_source(dst: Path) -> None:
@@ -185,33 +208,33 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] |
         if name not in known:
             raise InputError("HOST", f"{name!r} is not a host in {root}",
                              f"use one of {', '.join(known) or '(none)'}")
-    specs = {name: host_spec(known[name], on=on, sets=sets if name in chosen else None)
+    recorded = {name: host_spec(known[name], on=on) for name in known}
+    specs = {name: host_spec(known[name], on=on, sets=sets) if sets and name in chosen else recorded[name]
              for name in known}
     for name in chosen:
-        _refuse_unsafe_changes(known[name], specs[name], on=on)
-        if sets and specs[name].release != host_spec(known[name], on=on).release:
+        _refuse_unsafe_changes(recorded[name], specs[name])
+        if sets and specs[name].release != recorded[name].release:
             from scaffold import releases
 
             for warning in releases.release_warnings(releases.get(specs[name].release or ""), on):
                 log.warning("warning: %s", warning)
     for directory in [known[name] for name in chosen] + ([root] if is_repo(root) else []):
         check_source(directory)
-    # The repository first: copier checks that the part it updates is clean,
-    # and the root part contains every host's folder.
+    # The repository first: its flake.nix must offer the inputs the hosts'
+    # new answers need, and a conflict there stops before any host changes.
     if is_repo(root):
-        _copier_update(root, {"repo": repo_spec(specs.values()).model_dump(mode="json"),
-                              "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]})
-        conflicts = conflicted_files(root)
-        if conflicts:
-            raise UpdateConflict(conflicts, chosen)
+        data = {"repo": repo_spec(specs.values()).model_dump(mode="json"),
+                "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]}
+        if _update_part(root, data, on=on, same=_recorded(root) == data):
+            raise UpdateConflict(conflicted_files(root), chosen)
     for i, name in enumerate(chosen):
-        _copier_update(known[name], {**answers_data(specs[name]), "nixbtw_template":
-                                     read_answers(known[name] / ANSWERS)["nixbtw_template"]})
-        # A conflict leaves git's index unmerged, and copier cannot update the
-        # next host on top of that: stop here and say which hosts remain.
-        conflicts = conflicted_files(root)
-        if conflicts:
-            raise UpdateConflict(conflicts, chosen[i + 1:])
+        # A conflict must be resolved (and committed) before the next host's
+        # merge, which `git reset --hard` must be able to undo alone: stop
+        # here and say which hosts remain.
+        if _update_part(known[name], {**answers_data(specs[name]), "nixbtw_template":
+                                      read_answers(known[name] / ANSWERS)["nixbtw_template"]},
+                        on=on, same=specs[name] == recorded[name]):
+            raise UpdateConflict(conflicted_files(root), chosen[i + 1:])
     result = UpdateResult(changed=_changed(root))
     result.deleted = sorted(set(_git(root, "ls-files", "--deleted").split()))
     created = _git(root, "ls-files", "--others", "--exclude-standard").split()
@@ -222,9 +245,8 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] |
     return result
 
 
-def _refuse_unsafe_changes(directory: Path, spec: HostSpec, *, on: dt.date) -> None:
+def _refuse_unsafe_changes(before: HostSpec, spec: HostSpec) -> None:
     """Answers an update must not change: they are not re-renderable facts."""
-    before = host_spec(directory, on=on)
     if spec.hostname != before.hostname:
         raise InputError("hostname", f"renaming {before.hostname} is not an update (its folder, "
                          "secrets and references keep the old name)",
@@ -261,14 +283,13 @@ def invalid_nix(root: Path, changed: list[str]) -> list[str]:
     return bad
 
 
-def update_repo_part(root: Path, repo: RepoSpec) -> list[str]:
+def update_repo_part(root: Path, repo: RepoSpec, *, on: dt.date) -> list[str]:
     """Bring flake.nix and the shared files in line with the hosts (merging edits)."""
     require_clean_git(root)
-    _copier_update(root, {"repo": repo.model_dump(mode="json"),
-                          "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]})
-    conflicts = conflicted_files(root)
-    if conflicts:
-        raise UpdateConflict(conflicts)
+    data = {"repo": repo.model_dump(mode="json"),
+            "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]}
+    if _update_part(root, data, on=on, same=_recorded(root) == data):
+        raise UpdateConflict(conflicted_files(root))
     return _changed(root)
 
 

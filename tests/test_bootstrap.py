@@ -311,6 +311,7 @@ COMBINATIONS = {
                                     "persist/etc/ssh/ssh_host_ed25519_key", ".sops.yaml"),
     # No secret to read, so secrets.nix names no host key to fill in.
     "btrfs, agenix, no passwords": ("zfs-server", ("disk.layout=btrfs", "disk.encrypt=false",
+                                                   "disk.snapshots=false",
                                                    "users.0.password=none"), (), False,
                                     "etc/ssh/ssh_host_ed25519_key", None),
 }

@@ -74,11 +74,19 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, Any]] = {
     "packages.insecure": (NIXOS, {}, "packages.insecure", ["olm-3.2.16"]),
     "services.openssh": (NIXOS, {}, "services.openssh", False),
     "services.networkmanager": (NIXOS, {}, "services.networkmanager", False),
+    "machine": (NIXOS, {}, "machine", "laptop"),
+    "desktop": (NIXOS, {}, "desktop", "sway"),
+    "audio": (NIXOS, {}, "audio", True),
+    "bluetooth": (NIXOS, {}, "bluetooth", True),
+    "printing": (NIXOS, {}, "printing", True),
+    "gaming": (NIXOS, {"desktop": "gnome"}, "gaming", True),
+    "disk.snapshots": (NIXOS, {"disk": {"layout": "zfs", "device": DISK}}, "disk.snapshots", True),
     "darwin.touch_id_sudo": (DARWIN, {}, "darwin.touch_id_sudo", True),
     "darwin.homebrew.enable": (DARWIN, {}, "darwin.homebrew.enable", True),
     "darwin.homebrew.casks": (DARWIN, WITH_BREW, "darwin.homebrew.casks", ["firefox"]),
     "darwin.homebrew.brews": (DARWIN, WITH_BREW, "darwin.homebrew.brews", ["wget"]),
     "darwin.homebrew.cleanup": (DARWIN, WITH_BREW, "darwin.homebrew.cleanup", "zap"),
+    "darwin.homebrew.mas_apps": (DARWIN, WITH_BREW, "darwin.homebrew.mas_apps", {"Xcode": 497799835}),
 }
 
 

@@ -54,3 +54,4 @@ def test_every_generated_nix_file_parses(example: str, nix_env: dict[str, str],
 
 def test_examples_cover_the_flake_lane() -> None:
     assert {"minimal", "workstation", "lix-server"} <= set(example_names())
+

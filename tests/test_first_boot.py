@@ -67,7 +67,13 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
         if secrets != "none":
             answers["secrets"] = {"tool": secrets, "admin_keys": [AGE]}
     if nixos:
-        answers["services"] = {"openssh": draw(st.booleans())}
+        # Left out, sshd follows the machine kind (on for servers, VMs and boards).
+        openssh = draw(st.sampled_from([None, True, False]))
+        if openssh is not None:
+            answers["services"] = {"openssh": openssh}
+    if lane in ("nixos-flake", "nixos-channels") or draw(st.integers(0, 9)) == 0:
+        # Now and then on a lane without machine kinds, which must refuse them.
+        answers.update(everyday_answers(draw))
     users = []
     for i, name in enumerate(draw(st.lists(st.sampled_from(["alice", "bob", "carol", "rec"]),
                                            min_size=1, max_size=3, unique=True))):
@@ -97,8 +103,28 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
         if layout != "none":
             disk["encrypt"] = draw(st.booleans())
             disk["impermanence"] = layout in ("btrfs", "zfs") and draw(st.booleans())
+            disk["swap_size"] = draw(st.sampled_from([None, "8G"]))
+        if layout == "zfs":
+            disk["snapshots"] = draw(st.booleans())
         answers["disk"] = disk
     return answers
+
+
+def everyday_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """A machine kind and everyday answers, each left to the kind or given."""
+    out: dict[str, Any] = {}
+    choices: dict[str, list[Any]] = {
+        "machine": [None, "laptop", "desktop", "server", "vm", "sbc"],
+        "desktop": [None, "none", "gnome", "plasma", "hyprland", "sway", "cosmic"],
+        "audio": [None, True, False], "bluetooth": [None, True, False],
+        "printing": [None, True, False], "gaming": [None, False, True],
+    }
+    for name, values in choices.items():
+        # Mostly left to the kind, so most drawn hosts are accepted and rendered.
+        value = draw(st.sampled_from(values if name == "machine" else [None, None, *values]))
+        if value is not None:
+            out[name] = value
+    return out
 
 
 def _refusal_is_clean(err: InputError) -> None:

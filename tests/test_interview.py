@@ -31,9 +31,13 @@ FLAKE_ANSWERS: dict[str, Any] = {
     "users": [{"name": "ops", "admin": True}], "home_manager": {"mode": "none"},
     "packages": {"system": ["git"], "unfree": [], "insecure": []},
     "services": {"openssh": False, "networkmanager": True}, "secrets": {"tool": "none"},
+    "machine": "laptop", "desktop": "gnome", "audio": True, "bluetooth": True,
+    "printing": False, "gaming": False,
 }
+EVERYDAY = ("machine", "desktop", "audio", "bluetooth", "printing", "gaming")
 WSL_ANSWERS: dict[str, Any] = {
-    **{k: v for k, v in FLAKE_ANSWERS.items() if k not in ("boot", "hardware", "services")},
+    **{k: v for k, v in FLAKE_ANSWERS.items()
+       if k not in ("boot", "hardware", "services", *EVERYDAY)},
     "lane": "nixos-wsl", "hardware": {"cpu": "intel"},
     "services": {"openssh": True, "networkmanager": False},
 }
@@ -63,7 +67,9 @@ def test_the_default_path_needs_only_a_name_and_a_user() -> None:
     spec = run(
         {},
         "atlas", ENTER,            # host name
-        ENTER, ENTER, ENTER,       # lane, platform, nix
+        ENTER, ENTER,              # lane, platform
+        ENTER,                     # machine: laptop
+        ENTER,                     # nix
         ENTER,                     # release (newest stable)
         CLEAR, "UTC", ENTER,       # time zone
         ENTER,                     # locale
@@ -74,6 +80,8 @@ def test_the_default_path_needs_only_a_name_and_a_user() -> None:
         ENTER,                     # gpus: none
         ENTER,                     # kernel
         ENTER,                     # disk layout: none, so no device question
+        ENTER,                     # desktop: the laptop's gnome
+        ENTER, ENTER, ENTER, ENTER,  # sound, bluetooth, printing, gaming
         ENTER, ENTER,              # networkmanager, openssh
         ENTER,                     # secrets: none, so no key question
         "alice", ENTER,            # user name (the only user: an admin, nothing to ask)
@@ -89,6 +97,7 @@ def test_the_default_path_needs_only_a_name_and_a_user() -> None:
     assert spec.loader == "systemd-boot"
     assert spec.users[0].name == "alice" and spec.users[0].admin
     assert spec.disk.layout == "none"
+    assert (spec.machine, spec.desktop, spec.audio, spec.bluetooth) == ("laptop", "gnome", True, True)
 
 
 def test_given_answers_are_not_asked_again() -> None:
@@ -176,7 +185,7 @@ def test_a_facter_report_turns_the_disk_question_into_a_choice() -> None:
 
 ESC, SPACE = "\x1b", " "
 ZFS_DISK = {"layout": "zfs", "device": "/dev/disk/by-id/nvme-X", "encrypt": False, "swap_size": None,
-            "impermanence": False}
+            "impermanence": False, "snapshots": False}
 
 
 def test_esc_goes_back_to_the_previous_question_with_its_answer_kept() -> None:
@@ -244,6 +253,7 @@ def test_zfs_with_a_kernel_it_cannot_build_is_reported_at_the_kernel_question() 
         ENTER,                            # layout: zfs, kept
         CLEAR, "/dev/disk/by-id/nvme-X", ENTER,
         ENTER, ENTER, ENTER,              # encrypt, no swap, no impermanence
+        ENTER,                            # no snapshots
         ENTER,                            # write it
     )
     assert (spec.hardware.kernel, spec.disk.layout) == ("default", "zfs")
@@ -385,10 +395,12 @@ def test_an_admin_without_a_key_on_a_wiped_root_is_offered_a_password_secret() -
     assert spec.users[0].password == "secret" and spec.users[0].ssh_keys == []
 
 
-# What only the machine or the user can say is given; every other question is left to Enter.
+# What only the machine or the user can say is given (the kind of machine too, since the
+# interview offers one where the spec's own default is a bare host); every other question
+# is left to Enter.
 LANE_GIVEN: dict[str, dict[str, Any]] = {
-    "nixos-flake": {"timezone": "UTC"},
-    "nixos-channels": {"timezone": "UTC"},
+    "nixos-flake": {"timezone": "UTC", "machine": "laptop"},
+    "nixos-channels": {"timezone": "UTC", "machine": "server"},
     "nixos-wsl": {"timezone": "UTC"},
     "darwin": {"system": "aarch64-darwin", "timezone": "Europe/London",
                "darwin": {"touch_id_sudo": False}},   # the interview suggests Touch ID on purpose
@@ -421,7 +433,8 @@ def test_enter_at_every_question_gives_the_host_the_specs_own_defaults_give(
 
     assert host(walked) == host(own), f"the questions offered {shown}"
     if lane in ("nixos-flake", "nixos-channels"):
-        assert shown["services.networkmanager"] is True
+        # What the kind says, offered as such (a laptop roams, a server is wired).
+        assert shown["services.networkmanager"] is (lane == "nixos-flake") is own.networkmanager
 
 
 def test_removing_the_admin_never_makes_a_user_who_said_no_an_admin() -> None:

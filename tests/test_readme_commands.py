@@ -40,7 +40,7 @@ KNOWN: dict[str, set[str]] = {
     "git": {"add", "commit", "-A", "-m"},
     "ssh-keygen": {"-t", "-N", "-C", "-f"},
     "install": {"-d", "-m", "-D", "-o", "-g"},
-    "passwd": set(), "ssh": {"-t"}, "reboot": set(),
+    "passwd": set(), "ssh": {"-t"}, "reboot": set(), "chsh": {"-s"},
     "cp": {"-a"}, "umount": {"-R"}, "swapoff": {"-a"}, "rm": {"-rf"}, "grep": {"-F"},
     "./result/activate": set(),
     "cat": set(), "cd": set(), "echo": set(), "printf": set(), "umask": set(), "read": {"-rs"},

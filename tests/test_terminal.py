@@ -144,8 +144,72 @@ def test_a_refused_summary_is_fixed_in_place_by_removing_the_duplicate_user(tmp_
     assert [u["name"] for u in recorded["users"]] == ["ops"]
 
 
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW ops@laptop"
-WIPED_ROOT_HOST = ["--set", "lane=nixos-flake", "--set", "system=x86_64-linux", "--set", "nix=nix",
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW me@x"
+# The questions of a NixOS flake host up to the desktop, each taken at its default.
+BEFORE_THE_DESKTOP = ["What are you setting up?", "Platform", "What kind of machine", "Nix implementation",
+                      "Release", "Time zone", "Default locale", "Firmware", "Boot loader",
+                      "nixos-hardware profile", "CPU vendor", "GPUs", "Kernel", "Disk layout"]
+
+
+def answer(tmux: Tmux, steps: list[tuple[str, tuple[str, ...]]]) -> None:
+    for prompt, keys in steps:
+        tmux.wait_for(prompt)
+        tmux.keys(*(keys or ("Enter",)))
+
+
+@pytest.mark.tmux
+def test_a_gnome_laptop_from_the_defaults_with_only_a_name_and_a_user(tmp_path: Path) -> None:
+    out = tmp_path / "repo"
+    tmux = start(tmp_path, out)
+    try:
+        answer(tmux, [("Host name", ("lap", "Enter")), *((p, ()) for p in BEFORE_THE_DESKTOP),
+                      ("Desktop:", ()), ("Sound (PipeWire)?", ()), ("Bluetooth?", ()),
+                      ("Printing", ()), ("Gaming (Steam)?", ()), ("NetworkManager?", ()),
+                      ("SSH server", ()), ("Secrets", ()),
+                      ("login name", ("ada", "Enter")), ("Login shell", ()), ("Full name", ()),
+                      ("SSH public key", ()), ("Users: ada (admin)", ()), ("home-manager", ()),
+                      ("System packages", ()), ("Unfree", ()), ("Insecure", ())])
+        screen = tmux.wait_for("Write it?")
+        assert "machine: laptop" in screen and "desktop: gnome" in screen
+        tmux.keys("Enter")
+        tmux.wait_for("EXIT=0")
+    finally:
+        stop(tmux)
+    config = (out / "hosts/lap/configuration.nix").read_text()
+    for line in ("services.desktopManager.gnome.enable = true;", "services.pipewire = {",
+                 "hardware.bluetooth.enable = true;", "services.fwupd.enable = true;",
+                 "services.power-profiles-daemon.enable = true;"):
+        assert line in config
+
+
+@pytest.mark.tmux
+def test_a_keys_only_server_from_the_defaults_with_only_a_name_and_a_user(tmp_path: Path) -> None:
+    out = tmp_path / "repo"
+    tmux = start(tmp_path, out)
+    steps: list[tuple[str, tuple[str, ...]]] = [(p, ()) for p in BEFORE_THE_DESKTOP]
+    steps[2] = ("What kind of machine", ("Down", "Down", "Enter"))    # laptop, desktop, server
+    try:
+        # No desktop, sound, Bluetooth or gaming question: a server has no use for them.
+        answer(tmux, [("Host name", ("vault", "Enter")), *steps,
+                      ("Printing", ()), ("NetworkManager?", ()), ("SSH server", ()),
+                      ("Secrets", ()), ("login name", ("ada", "Enter")), ("Login shell", ()),
+                      ("Full name", ()), ("SSH public key", (KEY, "Enter")),
+                      ("SSH public key", ("Enter",)), ("Users: ada (admin)", ()),
+                      ("home-manager", ()), ("System packages", ()), ("Unfree", ()), ("Insecure", ())])
+        screen = tmux.wait_for("Write it?")
+        assert "machine: server" in screen and "Desktop:" not in screen
+        tmux.keys("Enter")
+        tmux.wait_for("EXIT=0")
+    finally:
+        stop(tmux)
+    config = (out / "hosts/vault/configuration.nix").read_text()
+    assert "PasswordAuthentication = false;" in config
+    assert "security.sudo.wheelNeedsPassword = false;" in config
+    assert "displayManager" not in config
+
+
+WIPED_ROOT_HOST = ["--set", "lane=nixos-flake", "--set", "system=x86_64-linux", "--set", "machine=server",
+                   "--set", "printing=false", "--set", "disk.snapshots=false", "--set", "nix=nix",
                    "--set", "release=26.05", "--set", "timezone=UTC", "--set", "locale=en_US.UTF-8",
                    "--set", "boot.firmware=uefi", "--set", "boot.loader=systemd-boot",
                    "--set", "hardware.profile=null", "--set", "hardware.cpu=amd", "--set", "hardware.gpu=[]",
@@ -178,7 +242,7 @@ def test_a_keys_only_admin_on_a_wiped_root_gets_to_the_key_question(tmp_path: Pa
         screen = tmux.wait_for("users.0.ssh_keys: admin ops would have no way to log in")
         assert "add an SSH key" in " ".join(screen.replace("\n!", " ").split())   # however it wraps
         tmux.keys(KEY, "Enter")
-        tmux.wait_for("ops@laptop\n? SSH public key")
+        tmux.wait_for("me@x\n? SSH public key")
         tmux.keys("Enter")                  # one key is enough
         tmux.wait_for("Users: ops (admin)")
         tmux.keys("Enter")

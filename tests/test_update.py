@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import history
+from scaffold import history, render
 from scaffold.cli import main
 from tests.conftest import EXAMPLES, ROOT
 
@@ -251,3 +251,26 @@ def test_files_an_update_creates_are_added_with_intent_to_add(repo: Path) -> Non
 def test_a_lane_change_is_refused(repo: Path, capsys: Capture) -> None:
     assert main(["update", "alpha", "--repo", str(repo), "--set", "lane=nixos-wsl"]) == 2
     assert "error: lane: moving alpha from nixos-flake to nixos-wsl is not an update" in capsys.readouterr().err
+
+
+def test_an_update_with_nothing_to_do_renders_nothing(repo: Path, capsys: Capture,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["update", "--repo", str(repo)]) == 0
+    _git(repo, "commit", "-qam", "updated")
+    capsys.readouterr()
+
+    def no_render(*_args: object, **_kwargs: object) -> dict[str, str]:
+        raise AssertionError("a host already at this version and these answers was rendered")
+
+    monkeypatch.setattr(render, "copier_render", no_render)
+    assert main(["update", "--repo", str(repo)]) == 0
+    assert "already up to date" in capsys.readouterr().err
+    assert _git(repo, "status", "--porcelain") == ""
+
+
+def test_a_host_deleted_file_stays_deleted(repo: Path) -> None:
+    _git(repo, "rm", "-q", "hosts/beta/README.md")
+    _git(repo, "commit", "-qm", "no readme for beta")
+    assert main(["update", "--repo", str(repo)]) == 0
+    assert not (repo / "hosts/beta/README.md").exists()
+    assert "# an IANA name" in (repo / "hosts/beta/configuration.nix").read_text()

@@ -123,6 +123,8 @@ def _report(result: object, save_to: Path | None) -> None:
     elif not result.written.in_git and spec.lane != "nixos-channels":
         print("  not a git repository yet: run `git init && git add -A` "
               "(a flake only sees files git tracks)", file=err)
+    for line in plan.unfree_lines():
+        print(f"  {line}", file=err)
     for note in result.notes:
         print(f"  note: {note}", file=err)
     readme = plan.path("README.md")

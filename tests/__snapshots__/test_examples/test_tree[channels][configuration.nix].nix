@@ -32,6 +32,10 @@
 
   networking.networkmanager.enable = true;
 
+  # No swap partition was asked for: compressed swap in RAM lets memory
+  # spikes pass instead of waking the OOM killer.
+  zramSwap.enable = true;
+
   users.users.erin = {
     isNormalUser = true;
     extraGroups = [
@@ -45,6 +49,12 @@
   #   sudo passwd erin
   programs.zsh.enable = true;
 
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "erin"
+  ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.
   nix.gc = {

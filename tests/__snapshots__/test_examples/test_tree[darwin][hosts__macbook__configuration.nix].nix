@@ -15,6 +15,15 @@
   system.primaryUser = "frank";
   users.users.frank.home = "/Users/frank";
 
+  # fish with the Nix environment (PATH, completions) for every user.
+  programs.fish.enable = true;
+  # Lists fish in /etc/shells, so `chsh` accepts it as a login shell.
+  environment.shells = [ pkgs.fish ];
+  # The login shell is not set here: nix-darwin changes it only for accounts it
+  # owns (users.knownUsers with a uid), which its manual says must not include
+  # the admin, and dropping one from that list later deletes the account.
+  # For frank, once: sudo chsh -s /run/current-system/sw/bin/fish frank
+
   security.pam.services.sudo_local.touchIdAuth = true;
 
   # Homebrew itself is installed by hand (https://brew.sh); nix-darwin keeps the
@@ -28,6 +37,12 @@
     brews = [
       "mas"
     ];
+    # Mac App Store apps, by id, installed with mas (sign in to the App Store
+    # first). Homebrew's cleanup never removes an app dropped from this list.
+    masApps = {
+      "1Password for Safari" = 1569813296;
+      Xcode = 497799835;
+    };
     # Activation stops if a package not listed here is installed.
     onActivation.cleanup = "check";
   };

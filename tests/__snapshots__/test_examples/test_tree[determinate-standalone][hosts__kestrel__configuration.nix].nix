@@ -31,6 +31,10 @@
 
   networking.networkmanager.enable = true;
 
+  # No swap partition was asked for: compressed swap in RAM lets memory
+  # spikes pass instead of waking the OOM killer.
+  zramSwap.enable = true;
+
   users.users.jun = {
     isNormalUser = true;
     extraGroups = [

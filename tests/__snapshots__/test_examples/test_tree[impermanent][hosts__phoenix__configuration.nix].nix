@@ -35,6 +35,13 @@
 
   networking.networkmanager.enable = true;
 
+  # A monthly btrfs scrub reads every block and repairs what a checksum says
+  # is damaged; one mount point covers the whole filesystem.
+  services.btrfs.autoScrub = {
+    enable = true;
+    fileSystems = [ "/" ];
+  };
+
   users.users.dana = {
     isNormalUser = true;
     extraGroups = [
@@ -64,6 +71,12 @@
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"
+  ];
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "dana"
   ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.

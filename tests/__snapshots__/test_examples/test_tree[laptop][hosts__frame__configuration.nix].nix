@@ -36,6 +36,49 @@
 
   networking.networkmanager.enable = true;
 
+  # A laptop: nixbtw's defaults for this kind are written out below, each
+  # one an answer you can change in the answers file.
+
+  # GNOME on Wayland with GDM (both moved out of services.xserver in 25.11).
+  services.displayManager.gdm.enable = true;
+  services.desktopManager.gnome.enable = true;
+  # Fonts with wide script coverage, and colour emoji.
+  fonts.packages = [
+    pkgs.noto-fonts
+    pkgs.noto-fonts-cjk-sans
+    pkgs.noto-fonts-color-emoji
+  ];
+
+  # PipeWire plays and records for ALSA, PulseAudio and JACK clients alike;
+  # rtkit gives its threads the real-time priority that stops crackling.
+  services.pipewire = {
+    enable = true;
+    alsa.enable = true;
+    alsa.support32Bit = true;
+    pulse.enable = true;
+  };
+  security.rtkit.enable = true;
+
+  hardware.bluetooth.enable = true;
+
+  # Power profiles (the desktop's battery menu) and battery state.
+  services.power-profiles-daemon.enable = true;
+  services.upower.enable = true;
+
+  # Firmware updates from LVFS: fwupdmgr refresh && fwupdmgr update.
+  services.fwupd.enable = true;
+
+  # A monthly btrfs scrub reads every block and repairs what a checksum says
+  # is damaged; one mount point covers the whole filesystem.
+  services.btrfs.autoScrub = {
+    enable = true;
+    fileSystems = [ "/" ];
+  };
+
+  # A weekly TRIM keeps SSDs fast; disks without TRIM are skipped (on by
+  # default in NixOS, written out so the answer shows).
+  services.fstrim.enable = true;
+
   users.users.alice = {
     isNormalUser = true;
     description = "Alice Liddell";
@@ -58,6 +101,12 @@
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"
+  ];
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "alice"
   ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.

@@ -32,6 +32,10 @@
   # A pinned LTS series instead of the release default (6.18).
   boot.kernelPackages = pkgs.linuxPackages_6_12;
 
+  # No swap partition was asked for: compressed swap in RAM lets memory
+  # spikes pass instead of waking the OOM killer.
+  zramSwap.enable = true;
+
   users.users.ops = {
     isNormalUser = true;
     extraGroups = [ "wheel" ];
@@ -58,6 +62,12 @@
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"
+  ];
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "ops"
   ];
   # Lix from nixpkgs, as the Lix project recommends for its released versions.
   nix.package = pkgs.lixPackageSets.stable.lix;

@@ -41,6 +41,41 @@
 
   networking.networkmanager.enable = true;
 
+  # A desktop: nixbtw's defaults for this kind are written out below, each
+  # one an answer you can change in the answers file.
+
+  # KDE Plasma 6 with SDDM, whose greeter runs on Wayland (KWin).
+  services.displayManager.sddm.enable = true;
+  services.displayManager.sddm.wayland.enable = true;
+  services.desktopManager.plasma6.enable = true;
+  # Fonts with wide script coverage, and colour emoji.
+  fonts.packages = [
+    pkgs.noto-fonts
+    pkgs.noto-fonts-cjk-sans
+    pkgs.noto-fonts-color-emoji
+  ];
+
+  # PipeWire plays and records for ALSA, PulseAudio and JACK clients alike;
+  # rtkit gives its threads the real-time priority that stops crackling.
+  services.pipewire = {
+    enable = true;
+    alsa.enable = true;
+    alsa.support32Bit = true;
+    pulse.enable = true;
+  };
+  security.rtkit.enable = true;
+
+  # Steam: its unfree names are admitted by name below (nixpkgs.config).
+  programs.steam.enable = true;
+  # The 32-bit graphics drivers most games need are on above (hardware.graphics).
+
+  # Firmware updates from LVFS: fwupdmgr refresh && fwupdmgr update.
+  services.fwupd.enable = true;
+
+  # A weekly TRIM keeps SSDs fast; disks without TRIM are skipped (on by
+  # default in NixOS, written out so the answer shows).
+  services.fstrim.enable = true;
+
   users.users.carol = {
     isNormalUser = true;
     extraGroups = [
@@ -59,6 +94,12 @@
     "nix-command"
     "flakes"
   ];
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "carol"
+  ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.
   nix.gc = {
@@ -72,9 +113,9 @@
   # evaluate instead of slipping in.
   nixpkgs.config = {
     allowUnfreePackages = [
-      "steam" # asked for in the answers
-      "steam-unwrapped" # needed by steam
       "discord" # asked for in the answers
+      "steam" # programs.steam (gaming: true)
+      "steam-unwrapped" # needed by steam (gaming: true)
       "nvidia-x11" # the NVIDIA driver (hardware.gpu has nvidia)
       "nvidia-settings" # the NVIDIA driver (hardware.gpu has nvidia)
     ];
@@ -82,7 +123,6 @@
 
   environment.systemPackages = [
     pkgs.git
-    pkgs.steam
     pkgs.discord
   ];
 

@@ -37,6 +37,26 @@
   hardware.enableRedistributableFirmware = true;
   hardware.cpu.intel.updateMicrocode = true;
 
+  # A server: nixbtw's defaults for this kind are written out below, each
+  # one an answer you can change in the answers file.
+
+  # ZFS upkeep: a monthly scrub finds and repairs silent corruption; a weekly
+  # TRIM keeps SSDs fast.
+  services.zfs.autoScrub.enable = true;
+  services.zfs.trim.enable = true;
+  # Snapshots of /home: 24 hourly, 30 daily and 6 monthly, pruned by age.
+  # List them with `zfs list -t snapshot`; restore from ~/.zfs/snapshot/.
+  services.sanoid = {
+    enable = true;
+    datasets."zroot/home" = {
+      autosnap = true;
+      autoprune = true;
+      hourly = 24;
+      daily = 30;
+      monthly = 6;
+    };
+  };
+
   users.users.bob = {
     isNormalUser = true;
     extraGroups = [ "wheel" ];
@@ -63,6 +83,12 @@
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"
+  ];
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "bob"
   ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.

@@ -1,0 +1,84 @@
+# pi: NixOS 26.05 "Yarara", scaffolded by nixbtw.
+# Edit freely: `nixbtw update` merges template improvements into your edits.
+# WARNING: alice logs in with SSH keys only and has no password, so sudo does not ask for one.
+{ config, lib, pkgs, inputs, ... }:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+  ];
+
+  networking.hostName = "pi";
+  # The platform is stated here, not left to a generated hardware file:
+  # without it nothing evaluates.
+  nixpkgs.hostPlatform = "aarch64-linux";
+  time.timeZone = "UTC";
+  i18n.defaultLocale = "en_US.UTF-8";
+
+  # U-Boot boards read /boot/extlinux/extlinux.conf; GRUB is on by default
+  # in NixOS and must be turned off.
+  boot.loader.grub.enable = false;
+  boot.loader.generic-extlinux-compatible.enable = true;
+  boot.loader.generic-extlinux-compatible.configurationLimit = 20;
+  # extlinux: U-Boot (or the board's firmware) reads
+  # /boot/extlinux/extlinux.conf; the board must boot from the disk that holds
+  # /boot.
+
+  # A sbc: nixbtw's defaults for this kind are written out below, each
+  # one an answer you can change in the answers file.
+
+  # No swap partition was asked for: compressed swap in RAM lets memory
+  # spikes pass instead of waking the OOM killer.
+  zramSwap.enable = true;
+
+  users.users.alice = {
+    isNormalUser = true;
+    extraGroups = [ "wheel" ];
+    openssh.authorizedKeys.keys = [
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW alice@laptop"
+    ];
+  };
+
+  # alice logs in with SSH keys only and has no password, and root has none
+  # either: without this, sudo would ask for a password that does not exist and
+  # nobody could ever rebuild this machine.
+  security.sudo.wheelNeedsPassword = false;
+
+  services.openssh = {
+    enable = true;
+    settings = {
+      # Keys only: passwords over SSH are what brute-force bots try.
+      PasswordAuthentication = false;
+      KbdInteractiveAuthentication = false;
+      PermitRootLogin = "no";
+    };
+  };
+
+  nix.settings.experimental-features = [
+    "nix-command"
+    "flakes"
+  ];
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "alice"
+  ];
+  # Collect garbage weekly but keep 30d of generations, so there is
+  # always something to roll back to.
+  nix.gc = {
+    automatic = true;
+    dates = "weekly";
+    options = "--delete-older-than 30d";
+  };
+  nix.optimise.automatic = true;
+
+  environment.systemPackages = [
+    pkgs.git
+  ];
+
+  # The release this host was first installed with. It pins data formats of
+  # stateful services (databases, ...), not the package versions: never change
+  # it after the install, even when you move nixpkgs to a newer release.
+  system.stateVersion = "26.05";
+}
