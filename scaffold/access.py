@@ -132,11 +132,19 @@ def access_problems(spec: HostSpec) -> list[Problem]:
         ways = next(a.ways_in for a in plan.admins if a.user == user.name)
         if ways:
             continue
+        # Named after the last question that can still fix it (a user's password
+        # comes after their keys), so the interview asks it before refusing anything.
+        secrets = spec.secrets.tool != "none"
         if user.ssh_keys and not spec.openssh:
             fix = "set services.openssh: true, or give them password: secret"
-        else:
+        elif spec.openssh or secrets:
             fix = "add an SSH key (with services.openssh: true) or password: secret"
+        else:
+            fix = ("add an SSH key and set services.openssh: true, "
+                   "or set secrets.tool and give them password: secret")
+        field = (f"users.{i}.password" if secrets else "services.openssh" if user.ssh_keys
+                 else f"users.{i}.ssh_keys" if spec.openssh else "secrets.tool")
         why = ("impermanence wipes a password set with passwd" if spec.disk.impermanence
                else "users.mutableUsers is false, so passwd cannot set one")
-        out.append(Problem(f"users.{i}", f"admin {user.name} would have no way to log in ({why})", fix))
+        out.append(Problem(field, f"admin {user.name} would have no way to log in ({why})", fix))
     return out

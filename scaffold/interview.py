@@ -19,6 +19,8 @@ from typing import Any
 
 import questionary
 import yaml
+from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 
 from scaffold import releases
@@ -29,6 +31,7 @@ from scaffold.questions import (
     HINT,
     MENU,
     ORDER,
+    PLACEHOLDERS,
     SAMPLES,
     SUGGESTED,
     choices,
@@ -93,6 +96,8 @@ class Interview:
         self.disks = list(disks or [])
         self.order = question_order()
         self.fixing = False
+        self.resume: str | None = None   # where to go on once a removal's problem is fixed
+        self.known: set[str] | None = None   # the questions before an answer was changed
 
     def was_given(self, path: str) -> bool:
         # A list given whole (users) is not asked item by item.
@@ -131,9 +136,11 @@ class Interview:
             return False
         kind, generic = self.kind_of(path), generic_path(path)
         if kind == "select":
-            applies = len(self.options(path)) > 1
+            offered = self.options(path)
+            applies = len(offered) > 1 or self._refused_as_is(path, offered)
         elif kind == "confirm":
-            applies = self.accepts(path, True) and self.accepts(path, False)
+            applies = (self.accepts(path, True) and self.accepts(path, False)) or \
+                self._refused_as_is(path, [True, False])
         elif kind == "checkbox":
             applies = any(self.accepts(path, [c]) for c in choices(path))
         elif generic in SAMPLES:
@@ -145,9 +152,21 @@ class Interview:
         if applies and section and not path.endswith(".enable") and \
                 f"{generic_path(section)}.enable" in self.order:
             applies = bool(get(self.answers, f"{section}.enable", False))
-        if not applies:
+        # An answer the spec still takes is kept (the user's, and the only one left).
+        if not applies and not (kind in ("select", "confirm") and
+                                get(self.answers, path) is not None and
+                                self.accepts(path, get(self.answers, path))):
             drop(self.answers, path)
         return applies
+
+    def _refused_as_is(self, path: str, offered: list[Any]) -> bool:
+        """The answer here (or, unanswered, the spec's default) is refused and another
+        is not: the question is the fix, so it is asked, never silently skipped."""
+        current = get(self.answers, path, _MISSING)
+        if current is _MISSING:
+            info = field_info(path)
+            current = None if info.is_required() else info.get_default(call_default_factory=True)
+        return not self.accepts(path, current) and any(self.accepts(path, o) for o in offered)
 
     def kind_of(self, path: str) -> str:
         # Free text in the spec, but with a known list to choose from here.
@@ -214,33 +233,49 @@ class Interview:
 
     # ---- asking ------------------------------------------------------------
 
-    def ask(self, step: Step) -> Any:
-        path, kind, default = step.path, self.kind_of(step.path), self._default(step.path)
+    def preset(self, path: str) -> Any:
+        """What the question offers before anything is typed: what Enter takes."""
+        kind, default = self.kind_of(path), self._default(path)
         if kind == "menu":
-            return self.menu()
-        help_ = help_text(path)
+            return "done"
         if kind == "select":
             options = self.options(path)
-            chosen = default if default in options else options[0]
-            return _ask(questionary.select(step.message, choices=options, default=chosen,
+            return default if default in options else options[0]
+        if kind == "confirm":
+            return bool(default)
+        if kind in ("checkbox", "keys"):
+            return list(default or [])
+        return " ".join(default) if isinstance(default, list) else ("" if default is None else str(default))
+
+    def ask(self, step: Step) -> Any:
+        path, kind = step.path, self.kind_of(step.path)
+        if kind == "menu":
+            return self.menu()
+        help_, preset = help_text(path), self.preset(path)
+        if kind == "select":
+            return _ask(questionary.select(step.message, choices=self.options(path), default=preset,
                                            instruction=f"({help_})"))
         if kind == "confirm":
-            yes_no = "(Y/n)" if default else "(y/N)"
-            return _ask(questionary.confirm(step.message, default=bool(default),
+            yes_no = "(Y/n)" if preset else "(y/N)"
+            return _ask(questionary.confirm(step.message, default=preset,
                                             instruction=f" {yes_no} {help_} "))
         if kind == "checkbox":
-            picked = set(default or [])
             return _ask(questionary.checkbox(
                 step.message, instruction=f"(space selects; {help_})",
-                choices=[questionary.Choice(c, checked=c in picked) for c in choices(path)]))
+                choices=[questionary.Choice(c, checked=c in preset) for c in choices(path)]))
         if kind == "keys":
             return self.key_list(step)
         if kind == "zone":
             return _ask(questionary.autocomplete(
-                step.message, choices=sorted(timezones()), default=str(default or ""),
+                step.message, choices=sorted(timezones()), default=preset,
                 match_middle=True, validate=self._validator(path)))
-        shown = " ".join(default) if isinstance(default, list) else ("" if default is None else str(default))
-        return _ask(questionary.text(step.message, default=shown, instruction=f"({help_})",
+        hint = PLACEHOLDERS.get(generic_path(path))
+        if hint:
+            return _ask(questionary.text(
+                step.message, default=preset, instruction=f"({help_}; Tab types {hint})",
+                validate=self._validator(path), placeholder=FormattedText([("fg:ansibrightblack", hint)]),
+                completer=WordCompleter([hint], sentence=True), complete_while_typing=False))
+        return _ask(questionary.text(step.message, default=preset, instruction=f"({help_})",
                                      validate=self._validator(path)))
 
     def convert(self, path: str, text: Any) -> Any:
@@ -313,6 +348,8 @@ class Interview:
                 step = after
                 continue
             history.append(step.path)
+            if after is None and self.resume:
+                after, self.resume = self.resume, None
             step = self._find(after) if after else self._next(step.path, fix)
         return self.answers
 
@@ -324,9 +361,7 @@ class Interview:
                 users.append({})
                 return f"users.{len(users) - 1}.name"
             if str(value).startswith("remove "):
-                index = _removals(users).index(value)
-                del users[index]
-                return MENU
+                return self._remove(users, _removals(users).index(value))
             return None
         before = {(p.field, p.problem) for p in problems(self.answers, self.on)}
         put(self.answers, step.path, self.convert(step.path, value))
@@ -342,6 +377,14 @@ class Interview:
         # no NVIDIA card ticked) is refused here too, new or not.
         new += [p for p in now if p not in new and self.was_given(p.field)
                 and self._could_fix(step.path, p)]
+        # A problem left to this question by the earlier ones is reported here, new
+        # or not (the users menu could remove the user, but that is no fix to wait for).
+        new += [p for p in now if p not in new and names(step.path, p.field)
+                and not any(names(x, p.field) for x in later if x != MENU)]
+        # An answer the spec refuses here (the only admin's No) is asked again.
+        if not new and self.kind_of(step.path) in ("confirm", "checkbox") and \
+                not self.accepts(step.path, get(self.answers, step.path)):
+            new = [p for p in now if names(step.path, p.field)]
         if not new:
             return None
         for p in new:
@@ -352,6 +395,41 @@ class Interview:
             if earlier and not any(names(step.path, q.field) for q in new):
                 return earlier[0]
         return self._find(step.path) or step
+
+    def pick(self) -> str | None:
+        """The question whose answer to change, shown with that answer; None goes back."""
+        options = [questionary.Choice("back to the summary", value="")]
+        for step in self.steps():
+            current = self._shown(step.path)
+            options.append(questionary.Choice(one_line(f"{step.message} {current}"), value=step.path))
+        picked = _ask(questionary.select("Change which answer?", choices=options))
+        return None if picked is BACK or not picked else str(picked)
+
+    def _shown(self, path: str) -> str:
+        if path == MENU:
+            return ", ".join(u.get("name", "?") for u in get(self.answers, "users", []))
+        value = get(self.answers, path)
+        if isinstance(value, list):
+            return " ".join(str(v) for v in value) or "(none)"
+        return "(none)" if value is None or value == "" else str(value)
+
+    def _remove(self, users: list[dict[str, Any]], index: int) -> str:
+        """Remove a user; whoever is left keeps the admin answer they had, and a
+        problem that leaves (no admin) is asked at a question that can fix it."""
+        before = problems(self.answers, self.on)
+        for i, user in enumerate(users):
+            if user.get("admin") is None:
+                user["admin"] = i == 0   # what the spec made of it, now said explicitly
+        del users[index]
+        found = [p for p in problems(self.answers, self.on) if p not in before]
+        for p in found:
+            questionary.print(fit(f"{p.field}: {p.problem}; {p.fix}", indent="! "), style="fg:red")
+        fixes = [s.path for s in self.steps() if s.path != MENU
+                 for p in found if names(s.path, p.field) and self._could_fix(s.path, p)]
+        if not fixes:
+            return MENU
+        self.resume = MENU
+        return fixes[0]
 
     def _could_fix(self, path: str, problem: Problem) -> bool:
         kind = self.kind_of(path)
@@ -388,7 +466,9 @@ class Interview:
         steps = self.steps()
         start = 0 if after is None else _index(steps, after) + 1
         for s in steps[start:]:
-            if fix is None or any(names(s.path, p.field) for p in fix):
+            # A question a changed answer newly opens is asked too.
+            if fix is None or any(names(s.path, p.field) for p in fix) or \
+                    (self.known is not None and s.path not in self.known):
                 return s
         return None
 
@@ -421,6 +501,7 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
     fix: list[Problem] | None = None
     while True:
         answers = session.run(fix)
+        session.known = None
         try:
             spec = build_spec(answers, on=on)
         except InputError as err:
@@ -434,15 +515,23 @@ def interview(given: Answers, *, on: dt.date, out: Path, disks: list[str] | None
             continue
         questionary.print(f"\nnixbtw will write {spec.hostname} into {out} with these answers:\n")
         questionary.print(summary(spec, on))
-        confirmed = _ask(questionary.confirm("Write it?", default=True))
-        if confirmed is BACK:
+        chosen = _ask(questionary.select("Write it?", choices=[WRITE, CHANGE, QUIT], default=WRITE))
+        if chosen is BACK:
             # Esc at the summary goes back to the last question, and on from there.
             steps = session.steps()
             fix = [Problem(steps[-1].path, "", "")] if steps else None
             continue
-        if confirmed:
+        if chosen == WRITE:
             return spec
-        raise Aborted()
+        if chosen == QUIT:
+            raise Aborted()
+        # Only the chosen question is asked again (and any it opens); none: the summary again.
+        session.known = {s.path for s in session.steps()}
+        path = session.pick()
+        fix = [Problem(path, "", "")] if path else []
+
+
+WRITE, CHANGE, QUIT = "write it", "change an answer", "quit without writing"
 
 
 __all__ = ["interview"]

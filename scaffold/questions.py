@@ -77,9 +77,12 @@ ORDER: dict[str, str] = {
 # a name-to-id table, which is no one-line answer (the answers file holds it).
 NOT_ASKED = frozenset({"state_version", "darwin_state_version", "darwin.homebrew.mas_apps"})
 # Defaults the interview suggests where the spec's own default means "decide later".
-SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True, "disk.device": "/dev/disk/by-id/",
+SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True,
                              "hardware.nvidia_open": True, "darwin.touch_id_sudo": True,
                              "darwin.homebrew.cleanup": "check"}
+# Shown in an empty text prompt, and typed by Tab, but never part of the answer: pre-typed,
+# it would end up in front of whatever the user types (/dev/disk/by-id//dev/sda).
+PLACEHOLDERS: dict[str, str] = {"disk.device": "/dev/disk/by-id/"}
 # A valid answer other than the default, to ask the spec whether a free-text
 # question applies to this host (a lane that has no use for it refuses it).
 SAMPLES: dict[str, Any] = {
@@ -213,7 +216,8 @@ def _problems(answers_json: str, on: dt.date) -> tuple[Problem, ...]:
     return tuple(_find_problems(json.loads(answers_json), on))
 
 
-def _with_stand_ins(answers: Answers) -> Answers:
+def stand_in(answers: Answers) -> Answers:
+    """The answers with a host name and user names standing in for those not given yet."""
     trial = copy.deepcopy(answers)
     trial.setdefault("hostname", "probe")
     users = trial.get("users")
@@ -229,15 +233,14 @@ def _with_stand_ins(answers: Answers) -> Answers:
 def probe_spec(answers: Answers) -> HostSpec | None:
     """The spec these answers make so far (stand-ins for what is not asked yet), if valid."""
     try:
-        return HostSpec.model_validate(_with_stand_ins(answers))
+        return HostSpec.model_validate(stand_in(answers))
     except ValidationError:
         return None
 
 
 def _find_problems(answers: Answers, on: dt.date) -> list[Problem]:
-    trial = _with_stand_ins(answers)
     try:
-        spec = HostSpec.model_validate(trial)
+        spec = HostSpec.model_validate(stand_in(answers))
     except ValidationError as err:
         return problems_from(err)
     try:

@@ -151,10 +151,28 @@ def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_declining_the_summary_aborts() -> None:
+def test_quitting_at_the_summary_aborts() -> None:
     given = answered(WSL_ANSWERS)
-    with keys("n", ENTER), pytest.raises(Aborted):
+    with keys(DOWN, DOWN, ENTER), pytest.raises(Aborted):   # quit without writing
         interview(given, on=TODAY, out=Path("o"))
+
+
+def test_an_answer_can_be_changed_at_the_summary_and_asks_what_it_opens() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("hostname", "disk"))
+    spec = run(
+        given,
+        "atlas", ENTER,                   # host name
+        ENTER,                            # disk layout: none
+        DOWN, ENTER,                      # at the summary: change an answer
+        ESC,                              # ...or not: back to the summary
+        DOWN, ENTER,                      # change an answer after all
+        DOWN, DOWN, ENTER,                # the disk layout (after 'back' and the host name)
+        DOWN, DOWN, ENTER,                # btrfs
+        CLEAR, "/dev/disk/by-id/nvme-X", ENTER,   # the device question it opens
+        ENTER, ENTER, ENTER,              # encrypt, no swap, no impermanence
+        ENTER,                            # write it
+    )
+    assert (spec.hostname, spec.disk.layout, spec.disk.device) == ("atlas", "btrfs", "/dev/disk/by-id/nvme-X")
 
 
 def test_a_facter_report_turns_the_disk_question_into_a_choice() -> None:
@@ -337,3 +355,134 @@ def test_a_host_name_argument_may_agree_with_a_set_that_overrides_the_file(tmp_p
     assert main(["new", "host", "vault", "--answers", str(answers), "--set", "hostname=vault",
                  "--non-interactive", "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out/hosts/vault/configuration.nix").is_file()
+
+
+WIPED_ROOT = (DOWN, DOWN, ENTER,                            # layout: btrfs
+              CLEAR, "/dev/disk/by-id/nvme-X", ENTER,       # device
+              ENTER, ENTER, "y")                            # encrypt, no swap, impermanence: yes
+
+
+def test_a_keys_only_admin_on_a_wiped_root_is_asked_for_a_key_not_refused_a_name() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("disk", "services", "secrets", "users"))
+    spec = run(
+        given, *WIPED_ROOT,
+        "y", "y",                 # networkmanager, SSH server: yes
+        ENTER,                    # secrets: none
+        "ops", ENTER,             # the name is taken: the key question can still fix it
+        ENTER, ENTER,             # shell, full name
+        ENTER,                    # no key: refused here, with the fix
+        KEY, ENTER, ENTER,        # one key, then finish
+        ENTER,                    # users: done
+        ENTER,                    # write it
+    )
+    assert spec.users[0].name == "ops" and spec.users[0].ssh_keys == [KEY]
+    assert spec.disk.impermanence and spec.services.openssh
+
+
+def test_an_admin_without_a_key_on_a_wiped_root_is_offered_a_password_secret() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("disk", "services", "secrets", "users"))
+    age = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    spec = run(
+        given, *WIPED_ROOT,
+        "y", "y",                        # networkmanager, SSH server: yes
+        DOWN, ENTER, age, ENTER, ENTER,  # secrets: sops-nix, one admin key
+        "ops", ENTER, ENTER, ENTER,      # name, shell, full name
+        ENTER,                           # no key: the password question comes next
+        ENTER,                           # password: secret, the one way left
+        ENTER,                           # users: done
+        ENTER,                           # write it
+    )
+    assert spec.users[0].password == "secret" and spec.users[0].ssh_keys == []
+
+
+# What only the machine or the user can say is given (the kind of machine too, since the
+# interview offers one where the spec's own default is a bare host); every other question
+# is left to Enter.
+LANE_GIVEN: dict[str, dict[str, Any]] = {
+    "nixos-flake": {"timezone": "UTC", "machine": "laptop"},
+    "nixos-channels": {"timezone": "UTC", "machine": "server"},
+    "nixos-wsl": {"timezone": "UTC"},
+    "darwin": {"system": "aarch64-darwin", "timezone": "Europe/London",
+               "darwin": {"touch_id_sudo": False}},   # the interview suggests Touch ID on purpose
+    "home-manager": {},
+}
+
+
+@pytest.mark.parametrize("lane", LANE_GIVEN)
+def test_enter_at_every_question_gives_the_host_the_specs_own_defaults_give(
+        lane: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.answers import build_spec
+    from scaffold.interview import Interview, Step
+    from scaffold.render import render_host
+
+    given = {"hostname": "h", "lane": lane, **LANE_GIVEN[lane]}
+    shown: dict[str, Any] = {}
+
+    def enter(self: Interview, step: Step) -> Any:
+        shown[step.path] = self.preset(step.path)
+        return "ada" if step.path == "users.0.name" else shown[step.path]
+
+    monkeypatch.setattr(Interview, "ask", enter)
+    walked = run(given, ENTER)   # and write it
+    own = build_spec({**given, "users": [{"name": "ada"}]}, on=TODAY)
+
+    def host(spec: HostSpec) -> dict[str, str]:
+        # The answers file records every answer, so it is the one file allowed to differ.
+        return {k: v for k, v in render_host(spec, on=TODAY).files.items()
+                if not k.endswith(".copier-answers.yml")}
+
+    assert host(walked) == host(own), f"the questions offered {shown}"
+    if lane in ("nixos-flake", "nixos-channels"):
+        # What the kind says, offered as such (a laptop roams, a server is wired).
+        assert shown["services.networkmanager"] is (lane == "nixos-flake") is own.networkmanager
+
+
+def test_removing_the_admin_never_makes_a_user_who_said_no_an_admin() -> None:
+    given = answered(FLAKE_ANSWERS, drop=("users",))
+    spec = run(
+        given,
+        "joerg", ENTER, ENTER, ENTER, ENTER,   # name, shell, full name, no SSH key
+        DOWN, ENTER,                          # users: add another user
+        "guest", ENTER,
+        "n",                                  # admin: no
+        ENTER, ENTER, ENTER,                  # shell, full name, no SSH key
+        DOWN, DOWN, ENTER,                    # users: remove user 1 (joerg)
+        "n",                                  # guest is asked again, and No is refused...
+        "y",                                  # ...until someone is the admin
+        ENTER,                                # back at the users menu: done
+        ENTER,                                # write it
+    )
+    assert [(u.name, u.admin) for u in spec.users] == [("guest", True)]
+
+
+def test_removing_the_first_of_given_users_does_not_promote_the_next_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.interview import Interview, Step
+
+    asked: list[str] = []
+    ask = Interview.ask
+
+    def recorded(self: Interview, step: Step) -> Any:
+        asked.append(step.path)
+        return ask(self, step)
+
+    monkeypatch.setattr(Interview, "ask", recorded)
+    # From an answers file, only the first user is an admin (by position).
+    given = answered(FLAKE_ANSWERS, users=[{"name": "ops"}, {"name": "bob"}, {"name": "bob"}])
+    spec = run(
+        given,
+        ENTER,                          # 'users.2.name: listed twice'. Fix them? yes
+        DOWN, DOWN, ENTER,              # users: remove user 1 (ops), the admin
+        "y",                            # bob was no admin: asked, not promoted behind his back
+        DOWN, DOWN, DOWN, ENTER,        # users: remove user 2 (bob), the duplicate
+        ENTER,                          # users: done
+        ENTER,                          # write it
+    )
+    assert [(u.name, u.admin) for u in spec.users] == [("bob", True)]
+    assert asked == ["users", "users.0.admin", "users", "users"]
+
+
+def test_the_disk_question_types_nothing_for_the_user() -> None:
+    # The by-id prefix is a placeholder (and Tab types it: tests/test_terminal.py), never content.
+    given = answered(FLAKE_ANSWERS, disk={"layout": "ext4", "encrypt": False, "swap_size": None})
+    assert run(given, "/dev/disk/by-id/nvme-A", ENTER, ENTER).disk.device == "/dev/disk/by-id/nvme-A"

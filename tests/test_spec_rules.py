@@ -216,11 +216,22 @@ def test_darwin_refuses_a_time_zone_macos_does_not_list() -> None:
 def test_an_admin_with_no_way_in_is_refused() -> None:
     # Impermanence forgets a password set with passwd, and there is no key.
     lines = refused(disk={"layout": "btrfs", "device": "/dev/disk/by-id/ata-X", "impermanence": True})
-    assert lines == ["users.0: admin alice would have no way to log in (impermanence wipes a password set "
-                     "with passwd); add an SSH key (with services.openssh: true) or password: secret"]
+    assert lines == ["secrets.tool: admin alice would have no way to log in (impermanence wipes a password "
+                     "set with passwd); add an SSH key and set services.openssh: true, or set secrets.tool "
+                     "and give them password: secret"]
+
+
+def test_an_admin_with_no_way_in_is_refused_at_the_last_question_that_can_fix_it() -> None:
+    wiped = {"layout": "btrfs", "device": "/dev/disk/by-id/ata-X", "impermanence": True}
+    with_sshd = refused(disk=wiped, services={"openssh": True})
+    assert [line.split(":")[0] for line in with_sshd] == ["users.0.ssh_keys"]   # a key would do
+    assert with_sshd[0].endswith("add an SSH key (with services.openssh: true) or password: secret")
+    with_sops = refused(disk=wiped, services={"openssh": True}, secrets={"tool": "sops-nix", "admin_keys": [AGE]})
+    assert [line.split(":")[0] for line in with_sops] == ["users.0.password"]   # asked after the keys
 
 
 def test_keys_without_sshd_are_no_way_in() -> None:
     lines = refused(disk={"layout": "btrfs", "device": "/dev/disk/by-id/ata-X", "impermanence": True},
                     users=[{"name": "alice", "admin": True, "ssh_keys": [SSH]}])
+    assert lines[0].startswith("services.openssh: admin alice would have no way to log in")
     assert lines[0].endswith("set services.openssh: true, or give them password: secret")

@@ -37,7 +37,7 @@ class Tmux:
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            if key in ("Enter", "Down", "Space", "C-u", "C-c", "Escape"):
+            if key in ("Enter", "Down", "Space", "C-u", "C-c", "Escape", "Tab"):
                 self.run("send-keys", "-t", "t", key)
             else:
                 self.run("send-keys", "-t", "t", "-l", key)
@@ -206,3 +206,69 @@ def test_a_keys_only_server_from_the_defaults_with_only_a_name_and_a_user(tmp_pa
     assert "PasswordAuthentication = false;" in config
     assert "security.sudo.wheelNeedsPassword = false;" in config
     assert "displayManager" not in config
+
+
+WIPED_ROOT_HOST = ["--set", "lane=nixos-flake", "--set", "system=x86_64-linux", "--set", "machine=server",
+                   "--set", "printing=false", "--set", "disk.snapshots=false", "--set", "nix=nix",
+                   "--set", "release=26.05", "--set", "timezone=UTC", "--set", "locale=en_US.UTF-8",
+                   "--set", "boot.firmware=uefi", "--set", "boot.loader=systemd-boot",
+                   "--set", "hardware.profile=null", "--set", "hardware.cpu=amd", "--set", "hardware.gpu=[]",
+                   "--set", "hardware.kernel=default", "--set", "services.networkmanager=true",
+                   "--set", "home_manager.mode=none", "--set", "packages.system=[git]",
+                   "--set", "packages.unfree=[]", "--set", "packages.insecure=[]",
+                   "--set", "disk.encrypt=false", "--set", "disk.swap_size=null"]
+
+
+@pytest.mark.tmux
+def test_a_keys_only_admin_on_a_wiped_root_gets_to_the_key_question(tmp_path: Path) -> None:
+    out = tmp_path / "repo"
+    tmux = start(tmp_path, out, "vault", *WIPED_ROOT_HOST, "--set", "disk.layout=btrfs",
+                 "--set", "disk.device=/dev/disk/by-id/nvme-X")
+    try:
+        tmux.wait_for("impermanence")
+        tmux.keys("y")
+        tmux.wait_for("SSH server")
+        tmux.keys("y")
+        tmux.wait_for("Secrets")
+        tmux.keys("Enter")                  # none
+        tmux.wait_for("login name")
+        tmux.keys("ops", "Enter")           # taken: the key question can still fix it
+        tmux.wait_for("Login shell")
+        tmux.keys("Enter")
+        tmux.wait_for("Full name")
+        tmux.keys("Enter")
+        tmux.wait_for("SSH public key")
+        tmux.keys("Enter")                  # no key: refused here, with the fix
+        screen = tmux.wait_for("users.0.ssh_keys: admin ops would have no way to log in")
+        assert "add an SSH key" in " ".join(screen.replace("\n!", " ").split())   # however it wraps
+        tmux.keys(KEY, "Enter")
+        tmux.wait_for("me@x\n? SSH public key")
+        tmux.keys("Enter")                  # one key is enough
+        tmux.wait_for("Users: ops (admin)")
+        tmux.keys("Enter")
+        tmux.wait_for("Write it?")
+        tmux.keys("Enter")
+        tmux.wait_for("EXIT=0")
+    finally:
+        stop(tmux)
+    recorded = yaml.safe_load((out / "hosts/vault/.copier-answers.yml").read_text())
+    assert recorded["users"][0]["ssh_keys"] == [KEY]
+
+
+@pytest.mark.tmux
+def test_the_disk_question_shows_the_by_id_prefix_and_tab_types_it(tmp_path: Path) -> None:
+    out = tmp_path / "repo"
+    tmux = start(tmp_path, out, "vault", *WIPED_ROOT_HOST, "--set", "disk.layout=ext4",
+                 "--set", "disk.impermanence=false", "--set", "services.openssh=false",
+                 "--set", "secrets.tool=none", "--set", "users.0.name=ops")
+    try:
+        screen = tmux.wait_for("Disk to format")
+        assert "Tab types /dev/disk/by-id/) /dev/disk/by-id/" in screen   # shown, in grey, not typed
+        tmux.keys("Tab", "nvme-A", "Enter")   # without the Tab, nvme-A alone is no device path
+        tmux.wait_for("Write it?")
+        tmux.keys("Enter")
+        tmux.wait_for("EXIT=0")
+    finally:
+        stop(tmux)
+    recorded = yaml.safe_load((out / "hosts/vault/.copier-answers.yml").read_text())
+    assert recorded["disk"]["device"] == "/dev/disk/by-id/nvme-A"
