@@ -24,6 +24,19 @@ _TRANSPARENT = frozenset({"mkIf", "mkDefault", "mkForce", "mkOverride", "mkBefor
                           "mkMerge", "mkOrder", "optionalAttrs", "mkVMOverride", "mkOptionDefault",
                           "mkImageMediaOverride", "mkFixStrictness"})
 DYNAMIC = "<dynamic>"
+
+
+class _Unknown:
+    """What literal() gives for a value only evaluation knows: never a str, so a rule that
+    asks `isinstance(value, str)` cannot mistake `config.x.y` or `lib.mkForce name` for text."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = _Unknown()
 _ATTRSETS = ("attrset_expression", "rec_attrset_expression")
 Env = Mapping[str, tree_sitter.Node]
 
@@ -39,7 +52,23 @@ def _parser() -> tree_sitter.Parser:
 
 
 def parse(source: bytes) -> tree_sitter.Tree:
-    return _parser().parse(source)
+    tree = _parser().parse(source)
+    if tree.root_node.has_error and has_pipes(source):
+        return _parser().parse(without_pipes(source))
+    return tree
+
+
+def has_pipes(source: bytes) -> bool:
+    return b"|>" in source or b"<|" in source
+
+
+def without_pipes(source: bytes) -> bytes:
+    """Pipe operators (`x |> f`, `f <| x`: Nix's experimental pipe-operators) written as `++`.
+
+    The grammar and the Nix used to confirm parse errors predate them; for parsing they are
+    binary operators like any other, and the same length keeps every position.
+    """
+    return source.replace(b"|>", b"++").replace(b"<|", b"++")
 
 
 def has_errors(tree: tree_sitter.Tree) -> bool:
@@ -123,21 +152,21 @@ def string_value(node: tree_sitter.Node | None) -> str | None:
 
 
 def literal(node: tree_sitter.Node | None) -> object:
-    """A literal value (str, int, bool, None, list of literals), else the DYNAMIC marker."""
+    """A literal value (str, int, bool, None, list of literals), else UNKNOWN."""
     if node is None:
-        return DYNAMIC
+        return UNKNOWN
     node = leaf(node)
     if node.type in ("string_expression", "indented_string_expression"):
         value = string_value(node)
-        return DYNAMIC if value is None else value
+        return UNKNOWN if value is None else value
     if node.type == "integer_expression":
         return int(_text(node))
     if node.type == "variable_expression":
         name = _text(node)
-        return {"true": True, "false": False, "null": None}.get(name, DYNAMIC)
+        return {"true": True, "false": False, "null": None}.get(name, UNKNOWN)
     if node.type == "list_expression":
         return [literal(c) for c in node.named_children if c.type != "comment"]
-    return DYNAMIC
+    return UNKNOWN
 
 
 def _let_env(node: tree_sitter.Node, env: Env) -> dict[str, tree_sitter.Node]:

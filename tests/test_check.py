@@ -174,10 +174,18 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "NBT013": (
         {"users.nix": '{ users.users.alice.initialPassword = "hunter2"; '
                       'users.users.root.hashedPassword = "$6$abc$def"; }\n',
-         "root.nix": '{ users.users.root.initialHashedPassword = ""; }\n'},
+         "root.nix": '{ users.users.root.initialHashedPassword = ""; }\n',
+         # a variables file whose hash users.users inherits elsewhere
+         "vars.nix": '{ username = "alice"; initialHashedPassword = "$y$j9T$salt$hash"; }\n'},
         {"users.nix": "{ config, ... }: { users.users.alice.hashedPasswordFile = "
                       "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n",
-         "root.nix": '{ users.users.root.hashedPassword = "!"; }\n'},
+         "root.nix": '{ users.users.root.hashedPassword = "!"; }\n',
+         # values only evaluation knows: another user's option, a private flake input's file
+         "copy.nix": "{ config, inputs, lib, ... }: let hash = import (inputs.secrets + /pw.nix); in {\n"
+                     "  users.users.root.hashedPassword = config.users.users.alice.hashedPassword;\n"
+                     "  users.users.bob.hashedPassword = lib.mkForce hash;\n"
+                     "  users.users.admin = { inherit (config.users.users.root) initialPassword; };\n}\n",
+         "vars.nix": '{ username = "alice"; initialHashedPassword = "!"; }\n'},
     ),
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',
@@ -430,3 +438,14 @@ def test_a_hardware_file_imported_by_a_host_helper_is_imported(tmp_path: Path) -
     unused = helper.replace(' ++ [ "${./hosts}/${name}/hardware-configuration.nix" ]', "")
     (tmp_path / "lib/hosts.nix").write_text(unused)
     assert [f.path for f in check(tmp_path, select=["NBT008"], now=NOW)] == ["hosts/a/hardware-configuration.nix"]
+
+
+def test_pipe_operators_parse_and_their_files_are_read(tmp_path: Path) -> None:
+    require_tool("nix-instantiate")
+    # `|>` and `<|` (Nix's pipe-operators feature) are valid Nix: no NBT017, and the rules see
+    # the settings of such a file; a real syntax error next to a pipe is still reported.
+    write_tree({"pipes.nix": "{ lib, ... }:\n{\n  networking.hostName = [ \"a\" ] |> lib.head;\n"
+                             "  nixpkgs.config.allowUnfree = true;\n}\n",
+                "broken.nix": "{ lib, ... }:\n{\n  x = [ 1 ] |> lib.head;\n  y = ;\n}\n"}, tmp_path)
+    found = [(f.path, f.line, f.rule) for f in check(tmp_path, now=NOW)]
+    assert found == [("broken.nix", 4, "NBT017"), ("pipes.nix", 4, "NBT003")]

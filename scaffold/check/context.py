@@ -252,14 +252,19 @@ class Repo:
             if not root.has_error and not suspects:
                 continue
             try:
-                proc = process.run(["nix-instantiate", "--parse", str(self.root / f.rel)], check=False)
+                if nixparse.has_pipes(f.source):  # judged as a Nix with pipe-operators would
+                    proc = process.run(["nix-instantiate", "--parse", "-"], check=False,
+                                       input=nixparse.without_pipes(f.source).decode("utf-8", "replace"))
+                else:
+                    proc = process.run(["nix-instantiate", "--parse", str(self.root / f.rel)], check=False)
             except NixbtwError:  # no Nix here: trust tree-sitter's syntax errors only
                 if root.has_error:
                     bad = _first_error(root)
                     out[f.rel] = ParseProblem(bad.start_point[0] + 1, bad.start_point[1] + 1, "syntax error")
                 continue
-            if proc.returncode != 0:
-                out[f.rel] = ParseProblem(*nixparse.nix_error(proc.stderr))
+            if proc.returncode != 0:  # Nix names files by absolute path: the user's are relative
+                line, column, message = nixparse.nix_error(proc.stderr)
+                out[f.rel] = ParseProblem(line, column, message.replace(f"{self.root}/", ""))
         return out
 
     @functools.cached_property

@@ -20,6 +20,7 @@ from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
 PRIVATE_KEY_NAME = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|[^/]+\.key)$")
 MAYBE_KEY = re.compile(r"(^|/)([^/]+\.pem|keys\.txt)$")
 SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)")
+CRYPT_HASH = re.compile(r"^\$(?:1|2[aby]|5|6|y|gy|7)\$[^$]*\$")  # crypt(5) prefixes
 PASSWORD_OPTIONS = ("password", "initialPassword", "hashedPassword", "initialHashedPassword")
 UNFREE_FIX = 'allow packages by name: nixpkgs.config.allowUnfreePredicate = pkg: ' \
     'builtins.elem (lib.getName pkg) [ "steam" ];'
@@ -194,6 +195,15 @@ def password_in_repo(repo: Repo) -> Iterator[Finding]:
                     and isinstance(s.literal, str) and s.literal not in ("", "!", "*")):
                 yield finding("NBT013", f.rel, s.line, 1,
                               f"users.users.{s.path[2]}.{s.path[-1]} is written in the repository",
+                              "the repository and the world-readable store keep it forever; hashes "
+                              "can be cracked offline",
+                              "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
+            elif (s.path[:2] != ("users", "users") and s.path[-1:] in (("hashedPassword",),
+                                                                        ("initialHashedPassword",))
+                  and isinstance(s.literal, str) and CRYPT_HASH.match(s.literal)):
+                # A hash kept in a variables file and inherited into users.users later.
+                yield finding("NBT013", f.rel, s.line, 1,
+                              f"{'.'.join(s.path)} is a password hash written in the repository",
                               "the repository and the world-readable store keep it forever; hashes "
                               "can be cracked offline",
                               "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
