@@ -185,7 +185,9 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                      "  users.users.root.hashedPassword = config.users.users.alice.hashedPassword;\n"
                      "  users.users.bob.hashedPassword = lib.mkForce hash;\n"
                      "  users.users.admin = { inherit (config.users.users.root) initialPassword; };\n}\n",
-         "vars.nix": '{ username = "alice"; initialHashedPassword = "!"; }\n'},
+         "vars.nix": '{ username = "alice"; initialHashedPassword = "!"; }\n',
+         # the throwaway login of `nixos-rebuild build-vm`
+         "vm.nix": '{ virtualisation.vmVariant.users.users.alice.hashedPassword = "$y$j9T$salt$hash"; }\n'},
     ),
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',

@@ -1,0 +1,99 @@
+"""The per-file pass: parse each Nix file once, run the rules that need only that file, and
+keep what the whole-repository rules need as plain data (facts.FileFacts).
+
+Parsing and walking trees is most of the work of a check. Plain data crosses process
+boundaries, so a repository with many files is read by a pool of processes, one per core;
+a small one stays in this process, where start-up costs nothing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold import nixparse
+from scaffold.check.facts import Fact, FileFacts
+from scaffold.check.model import REGISTRY, Finding
+from scaffold.check.nixfile import NixFile
+
+# Below this many Nix files, starting processes costs more than it saves.
+POOL_FROM = 400
+# Settings whose value a whole-repository rule reads as source text.
+_TEXT_PATHS = frozenset({("boot", "kernelPackages")})
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    """What a per-file rule may know about the repository."""
+
+    root: Path
+    pinned_release: str | None
+    rules: frozenset[str]
+
+
+def file_facts(ctx: FileContext, f: NixFile) -> FileFacts:
+    findings: list[Finding] = []
+    for rule_id in sorted(ctx.rules):
+        per_file = REGISTRY[rule_id].per_file
+        if per_file is not None:
+            findings.extend(per_file(ctx, f))
+    settings = tuple(Fact(s.path, s.line, s.literal,
+                          nixparse.text(s.value) if s.path in _TEXT_PATHS else "")
+                     for s in f.settings)
+    lookups = tuple((n.start_point[0] + 1, n.start_point[1] + 1, nixparse.text(n))
+                    for n in f.nodes("spath") if not _in_default(n))
+    return FileFacts(rel=f.rel, settings=settings, imports=tuple(f.imports), zfs_line=f.zfs_line,
+                     declares_options=f.declares_options, roots=tuple(f.roots), exports=tuple(f.exports),
+                     named_modules=tuple(f.named_modules), channel_lookups=lookups,
+                     findings=tuple(findings))
+
+
+def _in_default(node: object) -> bool:
+    """`{ pkgs ? import <nixpkgs> { } }:` is a fallback for nix-shell users, not a mix."""
+    parent = getattr(node, "parent", None)
+    while parent is not None:
+        if parent.type == "formal":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _read(ctx: FileContext, rels: Sequence[str]) -> list[FileFacts]:
+    out = []
+    for rel in rels:
+        f = NixFile.read(ctx.root, rel)
+        if f is not None:
+            out.append(file_facts(ctx, f))
+    return out
+
+
+def _worker(job: tuple[FileContext, list[str]]) -> list[FileFacts]:
+    return _read(*job)
+
+
+def workers(files: int) -> int:
+    """Processes for this many files: one per usable core, one when the pool would not pay."""
+    if files < POOL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def collect(ctx: FileContext, rels: Sequence[str], jobs: int | None = None) -> list[FileFacts]:
+    """FileFacts of every Nix file, in the order given."""
+    nix = [rel for rel in rels if rel.endswith(".nix")]
+    count = workers(len(nix)) if jobs is None else max(1, jobs)
+    if count == 1:
+        return _read(ctx, nix)
+    # Interleaved slices spread the big files; fork shares the loaded parser and rules.
+    slices = [nix[i::count * 4] for i in range(count * 4)]
+    with multiprocessing.get_context("fork").Pool(count) as pool:
+        parts = pool.map(_worker, [(ctx, part) for part in slices], chunksize=1)
+    order = {rel: i for i, rel in enumerate(nix)}
+    return sorted((facts for part in parts for facts in part), key=lambda x: order[x.rel])
