@@ -35,6 +35,9 @@ class _Unknown:
     def __repr__(self) -> str:
         return "<unknown>"
 
+    def __reduce__(self) -> str:  # one UNKNOWN, in every process facts travel through
+        return "UNKNOWN"
+
 
 UNKNOWN = _Unknown()
 _ATTRSETS = ("attrset_expression", "rec_attrset_expression")
@@ -112,9 +115,10 @@ _text = text
 
 def attr_name(node: tree_sitter.Node) -> str:
     """One attrpath component: an identifier, a constant string, or dynamic."""
-    if node.type == "identifier":
-        return _text(node)
-    if node.type == "string_expression":
+    kind = node.type
+    if kind == "identifier":  # most names: read without the general text() helper
+        return (node.text or b"").decode("utf-8", "replace")
+    if kind == "string_expression":
         parts = node.named_children
         if all(p.type in ("string_fragment", "escape_sequence") for p in parts):
             return _unescape("".join(_text(p) for p in parts))
@@ -221,22 +225,52 @@ def _apply_target(node: tree_sitter.Node) -> tree_sitter.Node | None:
     return node.child_by_field_name("argument") if _function_name(node) in _TRANSPARENT else None
 
 
-def _resolve(node: tree_sitter.Node, env: Env, depth: int = 0) -> tree_sitter.Node:
-    """Look through parentheses, mk* wrappers and let-bound names."""
-    scope = dict(env)
+_WRAPPERS = frozenset({"source_code", "parenthesized_expression"})
+_BODIES = frozenset({"function_expression", "let_expression", "with_expression"})
+
+
+def _scoped(node: tree_sitter.Node, env: Env) -> tuple[tree_sitter.Node, Env]:
+    """Look through parentheses, function and let bodies, mk* wrappers and let-bound names;
+    the names bound by the lets crossed come back with the node (the env is copied only
+    when something is added or removed)."""
+    scope: Env = env
+    own: dict[str, tree_sitter.Node] | None = None
+    depth = 0
     for _ in range(32):
-        node = unwrap(node, scope)
-        target = _apply_target(node)
-        if target is not None:
+        kind = node.type
+        if kind in _WRAPPERS:
+            inner = [c for c in node.named_children if c.type != "comment"]
+            if len(inner) != 1:
+                break
+            node = inner[0]
+        elif kind in _BODIES:
+            if kind == "let_expression":
+                own = scope = _let_env(node, scope)  # a copy with the let's names
+            body = node.child_by_field_name("body")
+            if body is None:
+                break
+            node = body
+        elif kind == "apply_expression":
+            target = _apply_target(node)
+            if target is None:
+                break
             node = target
-            continue
-        if node.type == "variable_expression" and _text(node) in scope and depth < 8:
-            bound = scope.pop(_text(node))  # a name cannot refer to itself
-            node = bound
+        elif kind == "variable_expression" and depth < 8 and scope:
+            name = (node.text or b"").decode("utf-8", "replace")
+            if name not in scope:
+                break
+            if own is None:
+                own = dict(scope)
+                scope = own
+            node = own.pop(name)  # a name cannot refer to itself
             depth += 1
-            continue
-        return node
-    return node
+        else:
+            break
+    return node, scope
+
+
+def _resolve(node: tree_sitter.Node, env: Env) -> tree_sitter.Node:
+    return _scoped(node, env)[0]
 
 
 def leaf(node: tree_sitter.Node, env: Env | None = None) -> tree_sitter.Node:
@@ -261,49 +295,59 @@ def settings(node: tree_sitter.Node, prefix: tuple[str, ...] = (), env: Env | No
     Looks through `config = { ... }` at a module's top, mk* wrappers, `mkMerge`
     lists, `//`, nested attribute sets, let bindings and `inherit`.
     """
-    scope = dict(env or {})
-    node = _resolve(node, scope)
+    out: list[Setting] = []
+    _settings(node, prefix, env or {}, top, out)
+    return iter(out)
+
+
+def _settings(node: tree_sitter.Node, prefix: tuple[str, ...], env: Env, top: bool,
+              out: list[Setting]) -> None:
+    # Appends to one list: nested generators would pass every setting up through each level.
+    node, scope = _scoped(node, env)
     parts = _binary_parts(node)
     if parts is not None:
         for part in parts:
-            yield from settings(part, prefix, scope, top=top)
+            _settings(part, prefix, scope, top, out)
         return
-    if node.type == "list_expression":
+    kind = node.type
+    if kind == "list_expression":
         for item in node.named_children:
-            yield from settings(item, prefix, scope, top=top)
+            _settings(item, prefix, scope, top, out)
         return
-    if node.type not in _ATTRSETS:
+    if kind not in _ATTRSETS:
         return
-    inner_scope = _let_env(node, scope) if node.type == "rec_attrset_expression" else scope
+    inner_scope = _let_env(node, scope) if kind == "rec_attrset_expression" else scope
     for binding_set in node.named_children:
         if binding_set.type != "binding_set":
             continue
         for binding in binding_set.named_children:
-            if binding.type == "binding":
+            kind = binding.type
+            if kind == "binding":
                 attrpath = binding.child_by_field_name("attrpath")
                 value = binding.child_by_field_name("expression")
                 if attrpath is None or value is None:
                     continue
-                path = tuple(attr_name(a) for a in attrpath.named_children)
-                if top and prefix == () and path[:1] == ("config",):
+                path = tuple([attr_name(a) for a in attrpath.named_children])
+                if top and not prefix and path[:1] == ("config",):
                     path = path[1:]  # the explicit module form: config = { ... }
                 path = prefix + path
-                resolved = _resolve(value, inner_scope)
-                merged = resolved.type == "list_expression" and _function_name(unwrap(value)) in _TRANSPARENT
-                if resolved.type in _ATTRSETS or _binary_parts(resolved) is not None or merged:
-                    children = list(settings(resolved, path, inner_scope, top=False))
-                    if children:
-                        yield from children
+                resolved, value_scope = _scoped(value, inner_scope)
+                rtype = resolved.type
+                if rtype in _ATTRSETS or _binary_parts(resolved) is not None or (
+                        rtype == "list_expression" and _function_name(unwrap(value)) in _TRANSPARENT):
+                    before = len(out)
+                    _settings(resolved, path, value_scope, False, out)
+                    if len(out) > before:
                         continue
-                yield Setting(path, binding.start_point[0] + 1, value, resolved)
-            elif binding.type in ("inherit", "inherit_from"):
+                out.append(Setting(path, binding.start_point[0] + 1, value, resolved))
+            elif kind in ("inherit", "inherit_from"):
                 attrs = binding.child_by_field_name("attrs")
                 source = binding.child_by_field_name("expression")
                 for a in attrs.named_children if attrs is not None else []:
                     name = attr_name(a)
                     bound = inner_scope.get(name) if source is None else None
                     resolved = _resolve(bound, inner_scope) if bound is not None else a
-                    yield Setting((*prefix, name), binding.start_point[0] + 1, a, resolved)
+                    out.append(Setting((*prefix, name), binding.start_point[0] + 1, a, resolved))
 
 
 def module_settings(source: bytes) -> list[Setting]:
@@ -375,16 +419,20 @@ _Trie = dict[str, "_Trie | None"]
 def _repeats_a_name(binding_set: tree_sitter.Node) -> bool:
     """Whether a first name appears twice; without that no clash is possible at this level
     (clashes inside a nested literal set are found when that set is visited)."""
+    if binding_set.named_child_count < 2:
+        return False
     names: set[str] = set()
     for binding in binding_set.named_children:
-        if binding.type == "binding":
+        kind = binding.type
+        if kind == "binding":
             attrpath = binding.child_by_field_name("attrpath")
-            first = attr_name(attrpath.named_children[0]) if attrpath is not None and \
-                attrpath.named_children else DYNAMIC
+            head = attrpath.named_child(0) if attrpath is not None else None
+            first = DYNAMIC if head is None else (head.text or b"").decode("utf-8", "replace") \
+                if head.type == "identifier" else attr_name(head)
             if first in names and first != DYNAMIC:
                 return True
             names.add(first)
-        elif binding.type in ("inherit", "inherit_from"):
+        elif kind in ("inherit", "inherit_from"):
             attrs = binding.child_by_field_name("attrs")
             for a in attrs.named_children if attrs is not None else []:
                 name = attr_name(a)

@@ -28,6 +28,13 @@ import time
 import traceback
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scaffold.check import check
+from scaffold.check.context import list_files
+
+_BEGUN = time.perf_counter()
+
 
 def _since_start() -> float:
     """Seconds since this process started (Linux: /proc), else since the script began."""
@@ -37,14 +44,6 @@ def _since_start() -> float:
         return uptime - ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return time.perf_counter() - _BEGUN
-
-
-_BEGUN = time.perf_counter()
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scaffold.check import check
-from scaffold.check.context import list_files
 
 
 def main() -> int:

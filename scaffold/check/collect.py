@@ -8,6 +8,7 @@ a small one stays in this process, where start-up costs nothing.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -21,7 +22,10 @@ from scaffold.check.nixfile import NixFile
 
 # Below this many Nix files, starting processes costs more than it saves.
 POOL_FROM = 400
-# Settings whose value a whole-repository rule reads as source text.
+# What whole-repository rules read of a setting's value (the rest is never computed): its
+# literal for these paths, its source text for those.
+_LITERAL_PATHS = frozenset({("services", "xserver", "videoDrivers"), ("system", "stateVersion"),
+                            ("home", "stateVersion")})
 _TEXT_PATHS = frozenset({("boot", "kernelPackages")})
 
 
@@ -40,7 +44,7 @@ def file_facts(ctx: FileContext, f: NixFile) -> FileFacts:
         per_file = REGISTRY[rule_id].per_file
         if per_file is not None:
             findings.extend(per_file(ctx, f))
-    settings = tuple(Fact(s.path, s.line, s.literal,
+    settings = tuple(Fact(s.path, s.line, s.literal if s.path in _LITERAL_PATHS else nixparse.UNKNOWN,
                           nixparse.text(s.value) if s.path in _TEXT_PATHS else "")
                      for s in f.settings)
     lookups = tuple((n.start_point[0] + 1, n.start_point[1] + 1, nixparse.text(n))
@@ -93,7 +97,11 @@ def collect(ctx: FileContext, rels: Sequence[str], jobs: int | None = None) -> l
         return _read(ctx, nix)
     # Interleaved slices spread the big files; fork shares the loaded parser and rules.
     slices = [nix[i::count * 4] for i in range(count * 4)]
-    with multiprocessing.get_context("fork").Pool(count) as pool:
-        parts = pool.map(_worker, [(ctx, part) for part in slices], chunksize=1)
+    gc.freeze()  # the workers' collector then leaves the parent's objects (and their pages) alone
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            parts = pool.map(_worker, [(ctx, part) for part in slices], chunksize=1)
+    finally:
+        gc.unfreeze()
     order = {rel: i for i, rel in enumerate(nix)}
     return sorted((facts for part in parts for facts in part), key=lambda x: order[x.rel])

@@ -108,6 +108,10 @@ class Repo:
 
     @functools.cached_property
     def in_git(self) -> bool:
+        """Inside a git work tree, asked of the file system first (a git process per check
+        costs more than the rest of a small repository), then of git."""
+        if not any((folder / ".git").exists() for folder in (self.root.resolve(), *self.root.resolve().parents)):
+            return False
         try:
             probe = process.run(["git", "-C", str(self.root), "rev-parse", "--is-inside-work-tree"],
                                 check=False)

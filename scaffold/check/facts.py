@@ -19,7 +19,7 @@ class Import:
 @dataclass(frozen=True, slots=True)
 class Fact:
     """One setting: its attribute path, line and literal value (nixparse.UNKNOWN when only
-    evaluation knows it)."""
+    evaluation knows it, and for paths no whole-repository rule reads: collect._LITERAL_PATHS)."""
 
     path: tuple[str, ...]
     line: int

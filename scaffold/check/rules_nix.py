@@ -163,7 +163,7 @@ def secret_in_store(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
                           "a path literal copies the file into /nix/store, which every user "
                           "and process can read",
                           'refer to it as a string ("/var/lib/...") that only exists on the machine')
-    for node in f.nodes("apply"):
+    for node in f.nodes("apply") if b"readFile" in f.source else []:
         arg = node.child_by_field_name("argument")
         if _is_readfile(node) and arg is not None:
             target = string_value(arg) or text(arg)
@@ -251,12 +251,22 @@ def removed_options() -> list[dict[str, str]]:
 
 
 @functools.cache
-def _removed_by_first_name() -> dict[str, list[dict[str, str]]]:
-    """Entries indexed by their first attribute, so each setting meets only its candidates."""
-    out: dict[str, list[dict[str, str]]] = {}
+def _removed_by_first_names() -> dict[tuple[str, ...], list[dict[str, str]]]:
+    """Entries indexed by their first two attributes (one for a one-name option), so each
+    setting meets only its candidates; a placeholder (`<name>`) second name is indexed as "<>"."""
+    out: dict[tuple[str, ...], list[dict[str, str]]] = {}
     for entry in removed_options():
-        out.setdefault(entry["option"].split(".", 1)[0], []).append(entry)
+        names = entry["option"].split(".")[:2]
+        if len(names) == 2 and (names[1].startswith("<") or names[1] == "*"):
+            names[1] = "<>"
+        out.setdefault(tuple(names), []).append(entry)
     return out
+
+
+def _removed_candidates(path: tuple[str, ...]) -> list[dict[str, str]]:
+    index = _removed_by_first_names()
+    return index.get(path[:2], []) + index.get((path[0], "<>"), []) + index.get(path[:1], []) \
+        if path else []
 
 
 def _matches(pattern: str, path: tuple[str, ...]) -> bool:
@@ -272,7 +282,7 @@ def _matches(pattern: str, path: tuple[str, ...]) -> bool:
 def removed_option(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
     pinned = ctx.pinned_release
     for s in f.settings:
-        for entry in _removed_by_first_name().get(s.path[0] if s.path else "", []):
+        for entry in _removed_candidates(s.path):
             if not _matches(entry["option"], s.path):
                 continue
             if pinned and releases.version_key(pinned) < releases.version_key(entry["since"]):
