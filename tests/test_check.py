@@ -451,3 +451,19 @@ def test_pipe_operators_parse_and_their_files_are_read(tmp_path: Path) -> None:
                 "broken.nix": "{ lib, ... }:\n{\n  x = [ 1 ] |> lib.head;\n  y = ;\n}\n"}, tmp_path)
     found = [(f.path, f.line, f.rule) for f in check(tmp_path, now=NOW)]
     assert found == [("broken.nix", 4, "NBT017"), ("pipes.nix", 4, "NBT003")]
+
+
+def test_names_bound_by_let_are_read_through(tmp_path: Path) -> None:
+    # The value a let binds is what the setting gets, at a module's top or inside a value.
+    write_tree({"users.nix": '{ lib, ... }: let pw = "hunter2"; in {\n'
+                             "  users.users.alice.initialPassword = pw;\n"
+                             '  users.users.bob = lib.mkIf true\n'
+                             '    (let hash = "$6$salt$hash"; in { hashedPassword = hash; });\n'
+                             "}\n"}, tmp_path / "bad")
+    assert [(f.line, f.message) for f in check(tmp_path / "bad", select=["NBT013"], now=NOW)] == [
+        (2, "users.users.alice.initialPassword is written in the repository"),
+        (4, "users.users.bob.hashedPassword is written in the repository")]
+    # A let-bound name whose value only evaluation knows is not a literal.
+    write_tree({"users.nix": "{ config, ... }: let pw = config.sops.secrets.pw.path; in {\n"
+                             "  users.users.alice.hashedPassword = pw;\n}\n"}, tmp_path / "good")
+    assert check(tmp_path / "good", select=["NBT013"], now=NOW) == []
