@@ -89,21 +89,25 @@ def main() -> int:
     print(f"load average\t{load_before[0]:.2f} before, {load_after[0]:.2f} after ({os.cpu_count()} cores)")
     print(f"peak memory MiB\t{peak:.0f} (largest process)")
     if args.labels:
-        tp = fp = mistakes = caught = 0
+        labels: dict[tuple[str, str, int, str], str] = {}
+        mistakes = caught = 0
         for line in args.labels.read_text().splitlines():
             parts = line.split("\t")
             if len(parts) < 5 or line.startswith("#"):
                 continue
             key = (parts[0], parts[1], int(parts[2]), parts[3])
-            if parts[4] == "tp":
-                tp += 1
-            elif parts[4] == "fp":
-                fp += 1
+            if parts[4] in ("tp", "fp"):
+                labels[key] = parts[4]
             elif parts[4] == "mistake":
                 mistakes += 1
                 caught += key in found
+        # Precision over what the check reports now: a label of a finding it no longer makes
+        # says nothing about it (a missed mistake shows up in recall instead).
+        verdicts = [labels[key] for key in found if key in labels]
+        tp, fp = verdicts.count("tp"), verdicts.count("fp")
         if tp + fp:
-            print(f"precision\t{tp / (tp + fp):.1%} ({tp} of {tp + fp} labelled findings)")
+            print(f"precision\t{tp / (tp + fp):.1%} ({tp} of {tp + fp} labelled findings; "
+                  f"{len(found) - tp - fp} findings unlabelled)")
         if mistakes:
             print(f"recall\t{caught / mistakes:.1%} ({caught} of {mistakes} labelled mistakes)")
     return 1 if crashes else 0

@@ -467,3 +467,17 @@ def test_names_bound_by_let_are_read_through(tmp_path: Path) -> None:
     write_tree({"users.nix": "{ config, ... }: let pw = config.sops.secrets.pw.path; in {\n"
                              "  users.users.alice.hashedPassword = pw;\n}\n"}, tmp_path / "good")
     assert check(tmp_path / "good", select=["NBT013"], now=NOW) == []
+
+
+def test_a_colmena_hive_in_its_own_file_has_hosts(tmp_path: Path) -> None:
+    flake = "{\n  outputs = inputs: { colmena = import ./hive.nix inputs; };\n}\n"
+    hive = ("{ nixpkgs, ... }:\n{\n  meta.nixpkgs = import nixpkgs { system = \"x86_64-linux\"; };\n"
+            "  web = { name, ... }: { imports = [ ./hosts/web.nix ]; };\n}\n")
+    write_tree({"flake.nix": flake, "hive.nix": hive, "hosts/web.nix": ZFS_NODE}, tmp_path / "bad")
+    assert [f.message for f in check(tmp_path / "bad", select=["NBT009"], now=NOW)] == [
+        "host web uses ZFS but sets no networking.hostId"]
+    # A file whose meta is a package's (description, license) is no hive.
+    write_tree({"flake.nix": flake, "hive.nix": hive.replace("meta.nixpkgs = import nixpkgs { system = "
+                                                             '"x86_64-linux"; };', 'meta.description = "x";'),
+                "hosts/web.nix": ZFS_NODE}, tmp_path / "good")
+    assert check(tmp_path / "good", select=["NBT009"], now=NOW) == []

@@ -209,7 +209,7 @@ class NixFile:
             arg = apply.child_by_field_name("argument")
             if arg is not None:
                 out.append(Root(f"{self.rel}:{apply.start_point[0] + 1}", kind, tuple(self._modules_of(arg))))
-        if b"colmena" in self.source:
+        if b"colmena" in self.source or b"meta" in self.source:
             out.extend(self._colmena_nodes())
         return out
 
@@ -238,19 +238,17 @@ class NixFile:
             arg for apply in self.nodes("apply")
             if nixparse.text(apply.child_by_field_name("function")).endswith("makeHive")
             and (arg := apply.child_by_field_name("argument")) is not None]
+        candidates = [(node, True) for node in hives]
+        candidates.append((self.tree.root_node, False))  # a hive in its own file (import ./hive.nix)
         out = []
-        for node in hives:
+        for node, known in candidates:
             hive = nixparse.unwrap(node)
             if hive.type not in _ATTRSETS:
                 continue
-            members: dict[str, tree_sitter.Node] = {}
-            for binding_set in hive.named_children:
-                for binding in binding_set.named_children if binding_set.type == "binding_set" else []:
-                    attrpath = binding.child_by_field_name("attrpath")
-                    value = binding.child_by_field_name("expression")
-                    if binding.type == "binding" and attrpath is not None and value is not None \
-                            and len(attrpath.named_children) == 1:
-                        members[nixparse.attr_name(attrpath.named_children[0])] = value
+            members = _members(hive)
+            # `inputs.colmena = { url = ...; }` is no hive: a hive has meta (or at least defaults)
+            if not (_is_hive(hive) or (known and "defaults" in members)):
+                continue
             defaults = [self.module_import(members["defaults"])] if "defaults" in members else []
             for name, value in members.items():
                 if name not in ("meta", "defaults", nixparse.DYNAMIC):
@@ -310,6 +308,48 @@ class NixFile:
             return None
         line, column, message = nixparse.nix_error(proc.stderr)
         return ParseProblem(line, column, message.replace("«stdin»", self.rel))
+
+
+def _members(attrset: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
+    """name -> value of an attribute set's one-name bindings."""
+    members: dict[str, tree_sitter.Node] = {}
+    for binding_set in attrset.named_children:
+        for binding in binding_set.named_children if binding_set.type == "binding_set" else []:
+            attrpath = binding.child_by_field_name("attrpath")
+            value = binding.child_by_field_name("expression")
+            if binding.type == "binding" and attrpath is not None and value is not None \
+                    and len(attrpath.named_children) == 1:
+                members[nixparse.attr_name(attrpath.named_children[0])] = value
+    return members
+
+
+# What only a colmena hive's `meta` sets (a package's meta has description, license, ...).
+_HIVE_META = frozenset({"nixpkgs", "nodeNixpkgs", "nodeSpecialArgs", "specialArgs", "machinesFile",
+                        "allowApplyAll"})
+
+
+def _meta_names(attrset: tree_sitter.Node) -> set[str]:
+    """The names set under `meta` in an attribute set: `meta.nixpkgs = ...` or `meta = { ... }`."""
+    names: set[str] = set()
+    for binding_set in attrset.named_children:
+        for binding in binding_set.named_children if binding_set.type == "binding_set" else []:
+            attrpath = binding.child_by_field_name("attrpath")
+            value = binding.child_by_field_name("expression")
+            parts = attrpath.named_children if binding.type == "binding" and attrpath is not None else []
+            if not parts or value is None or nixparse.attr_name(parts[0]) != "meta":
+                continue
+            if len(parts) > 1:
+                names.add(nixparse.attr_name(parts[1]))
+            elif (inner := nixparse.unwrap(value)).type in _ATTRSETS:
+                names |= {s.path[0] for s in nixparse.settings(inner, top=False) if s.path}
+    return names
+
+
+def _is_hive(attrset: tree_sitter.Node) -> bool:
+    """A colmena hive: its meta sets what only a hive's meta sets (nixpkgs, nodeNixpkgs, ...),
+    and nothing a package's meta sets (description, license, ...)."""
+    names = _meta_names(attrset)
+    return bool(names & _HIVE_META) and names <= _HIVE_META | {nixparse.DYNAMIC, "name", "description"}
 
 
 def _list_items(node: tree_sitter.Node, depth: int = 0) -> list[tree_sitter.Node]:
