@@ -92,11 +92,15 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "NBT003": (
         {"host.nix": "{ nixpkgs.config.allowUnfree = true; }\n",
          "forced.nix": "{ lib, ... }: { nixpkgs.config.allowUnfree = lib.mkForce true; }\n",
-         "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = lib.mkDefault (_: true); }\n"},
+         "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = lib.mkDefault (_: true); }\n",
+         # saying so first still admits everything
+         "warn.nix": '{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = pkg: lib.warn "allowing" true; }\n'},
         {"host.nix": '{ nixpkgs.config.allowUnfreePackages = [ "steam" ]; '
                      "nixpkgs.config.allowUnfree = false; }\n",
          "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = pkg: "
-                     'builtins.elem (lib.getName pkg) [ "steam" ]; }\n'},
+                     'builtins.elem (lib.getName pkg) [ "steam" ]; }\n',
+         "warn.nix": '{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = pkg: lib.warn "allowing" '
+                     '(builtins.elem (lib.getName pkg) [ "steam" ]); }\n'},
     ),
     "NBT004": (
         {"flake.nix": "{ outputs = { ... }: { }; }\n",
@@ -141,7 +145,11 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {"flake.nix": flake_hosts("c", "wsl"),
          "modules/server.nix": "{ lib, ... }: { options.x = lib.mkOption { }; "
                                "config.boot.loader.grub.enable = true; }\n",
-         "hosts/c/configuration.nix": HOST_OK, "hosts/c/hardware-configuration.nix": HW_OK,
+         "hosts/c/configuration.nix": HOST_OK,
+         # an NTFS volume's serial is 16 hex digits, upper case
+         "hosts/c/hardware-configuration.nix": HW_OK.rstrip().removesuffix("}")
+         + '  fileSystems."/mnt/c" = {\n    device = "/dev/disk/by-uuid/8C60FBA460FB92E6";\n'
+           '    fsType = "ntfs";\n  };\n}\n',
          "hosts/wsl/configuration.nix": '{ wsl.enable = true; system.stateVersion = "25.11"; }\n'},
     ),
     "NBT009": (
@@ -163,13 +171,19 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "NBT011": (
         {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; }\n'},
-        {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; hardware.nvidia.open = true; }\n'},
+        {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; hardware.nvidia.open = true; }\n',
+         # a module library's laptop module imports the GPU-generation module that chooses
+         "laptop.nix": '{ imports = [ ./gpu/ampere.nix ]; services.xserver.videoDrivers = [ "nvidia" ]; }\n',
+         "gpu/ampere.nix": "{ lib, ... }: { hardware.nvidia.open = lib.mkOverride 990 true; }\n"},
     ),
     "NBT012": (
         {"host.nix": '{ sops.age.keyFile = ./keys.txt; environment.etc."x".text = '
                      "builtins.readFile ../secrets/wifi.age; }\n"},
         {"host.nix": '{ sops.age.keyFile = "/var/lib/sops-nix/keys.txt"; '
-                     "age.secrets.wifi.file = ../secrets/wifi.age; }\n"},
+                     "age.secrets.wifi.file = ../secrets/wifi.age; }\n",
+         # a program named after secrets is code, not a secret
+         "tool.nix": '{ pkgs }: pkgs.writeShellApplication {\n'
+                     '  name = "x";\n  text = builtins.readFile ./easy-secret.sh;\n}\n'},
     ),
     "NBT013": (
         {"users.nix": '{ users.users.alice.initialPassword = "hunter2"; '

@@ -183,6 +183,10 @@ class Repo:
                         out[(kind, sub)] = file
         return out
 
+    def closure(self, rel: str) -> Host:
+        """A module and every file it imports, as a host would have them."""
+        return self._host(rel, "module", [Import(1, rel, rel)])
+
     def _host(self, name: str, kind: str, modules: list[Import]) -> Host:
         seen: list[str] = []
         closed = True

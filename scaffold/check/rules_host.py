@@ -14,7 +14,7 @@ from scaffold.check.nixfile import NixFile
 
 UUID = re.compile(r"/dev/disk/by-uuid/([^\"'\s]+)")
 GENERATED_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|"
-                            r"[0-9A-F]{4}-[0-9A-F]{4}|[0-9a-f]{16}")
+                            r"[0-9A-F]{4}-[0-9A-F]{4}|[0-9a-fA-F]{16}")  # 16 hex: NTFS serials
 
 
 def host_files(repo: Repo, host: Host) -> list[FileFacts]:
@@ -116,16 +116,27 @@ def zfs_latest(repo: Repo) -> Iterator[Finding]:
                                   "like pkgs.linuxPackages_6_12")
 
 
+VIDEO_DRIVERS = ("services", "xserver", "videoDrivers")
+
+
 @rule("NBT011", "nvidia-open-unset", "NVIDIA driver without hardware.nvidia.open", "error")
 def nvidia_open(repo: Repo) -> Iterator[Finding]:
-    groups = [(host_files(repo, h), h.closed) for h in repo.hosts] + [([f], False) for f in repo.nix_files]
-    for files, closed in groups:
+    # (files, where to report): a host's files, or in a module library each module that picks
+    # the driver together with what it imports (nixos-hardware's laptop modules import the
+    # GPU-generation module that sets open).
+    groups: list[tuple[list[FileFacts], str | None]] = [
+        (host_files(repo, h), None) for h in repo.hosts if h.closed]
+    if not repo.hosts:
+        for f in repo.nix_files:
+            if f.sets(*VIDEO_DRIVERS) and (module := repo.closure(f.rel)).closed:
+                groups.append((host_files(repo, module), f.rel))
+    for files, where in groups:
+        if _sets(files, "hardware", "nvidia", "open"):
+            continue
         for f in files:
-            for s in f.settings:
+            for s in f.settings if where in (None, f.rel) else ():
                 value = s.literal
-                if (s.path == ("services", "xserver", "videoDrivers") and isinstance(value, list)
-                        and "nvidia" in value and not _sets(files, "hardware", "nvidia", "open")
-                        and (closed or (len(files) == 1 and not repo.hosts))):
+                if s.path == VIDEO_DRIVERS and isinstance(value, list) and "nvidia" in value:
                     yield finding("NBT011", f.rel, s.line, 1, "hardware.nvidia.open is not set",
                                   "drivers 560 and newer refuse to build until you choose",
                                   "set hardware.nvidia.open = true for Turing (GTX 16xx, RTX) and "

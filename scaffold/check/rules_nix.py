@@ -23,6 +23,8 @@ from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
 PRIVATE_KEY_NAME = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|[^/]+\.key)$")
 MAYBE_KEY = re.compile(r"(^|/)([^/]+\.pem|keys\.txt)$")
 SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)")
+# Code named after secrets (easy-secret.sh, secrets.nix) is a program, not a secret.
+CODE_SUFFIXES = (".sh", ".bash", ".zsh", ".fish", ".py", ".nix", ".lua", ".js", ".ts", ".rb", ".pl")
 CRYPT_HASH = re.compile(r"^\$(?:1|2[aby]|5|6|y|gy|7)\$[^$]*\$")  # crypt(5) prefixes
 VM_VARIANTS = frozenset({"vmVariant", "vmVariantWithBootLoader"})
 PASSWORD_OPTIONS = ("password", "initialPassword", "hashedPassword", "initialHashedPassword")
@@ -51,10 +53,17 @@ def _function(s: nixparse.Setting) -> tree_sitter.Node | None:
 
 
 def _always_true(node: tree_sitter.Node | None) -> bool:
-    """`_: true` and friends: a predicate that admits everything."""
+    """`_: true` and friends: a predicate that admits everything, also when it says so first
+    (`pkg: lib.warn "allowing ${pkg.name}" true`, builtins.trace)."""
     if node is None:
         return False
     node = nixparse.unwrap(node)  # unwrap looks through the function to its body
+    for _ in range(4):
+        fn = node.child_by_field_name("function") if node.type == "apply_expression" else None
+        if fn is None or fn.type != "apply_expression" or \
+                text(fn.child_by_field_name("function")).rsplit(".", 1)[-1] not in ("warn", "trace"):
+            break
+        node = nixparse.unwrap(node.child_by_field_name("argument") or node)
     return node.type == "variable_expression" and text(node) == "true"
 
 
@@ -167,7 +176,8 @@ def secret_in_store(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
         arg = node.child_by_field_name("argument")
         if _is_readfile(node) and arg is not None:
             target = string_value(arg) or text(arg)
-            if SECRETISH.search(target) or _holds_private_key(ctx.root, f.rel, target):
+            if (SECRETISH.search(target) and not target.endswith(CODE_SUFFIXES)) or \
+                    _holds_private_key(ctx.root, f.rel, target):
                 yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
                               f"builtins.readFile {target} puts its content into the store",
                               "evaluation copies the content into derivations in /nix/store, "
