@@ -495,3 +495,17 @@ def test_a_colmena_hive_in_its_own_file_has_hosts(tmp_path: Path) -> None:
                                                              '"x86_64-linux"; };', 'meta.description = "x";'),
                 "hosts/web.nix": ZFS_NODE}, tmp_path / "good")
     assert check(tmp_path / "good", select=["NBT009"], now=NOW) == []
+
+
+def test_a_parked_file_nothing_uses_is_not_said_to_break_evaluation(tmp_path: Path) -> None:
+    # In a repository that builds hosts, a module no import, path or string refers to is
+    # parked: its removed options and parse errors break nothing.
+    old = "{ hardware.opengl.enable = true; }\n"
+    host = HOST_OK.replace("./hardware-configuration.nix ]", "./hardware-configuration.nix ./gpu.nix ]")
+    tree = {"flake.nix": flake_hosts("a"), "hosts/a/hardware-configuration.nix": HW_OK,
+            "hosts/a/configuration.nix": host, "hosts/a/gpu.nix": old}
+    write_tree(tree, tmp_path / "used")
+    assert [f.path for f in check(tmp_path / "used", select=["NBT015"], now=NOW)] == ["hosts/a/gpu.nix"]
+    write_tree({**tree, "hosts/a/configuration.nix": HOST_OK, "hosts/a/broken.nix": "{ a = ; }\n"},
+               tmp_path / "parked")
+    assert check(tmp_path / "parked", select=["NBT015", "NBT017"], now=NOW) == []

@@ -11,6 +11,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +54,30 @@ def file_facts(ctx: FileContext, f: NixFile) -> FileFacts:
     return FileFacts(rel=f.rel, settings=settings, imports=tuple(f.imports), zfs_line=f.zfs_line,
                      declares_options=f.declares_options, roots=tuple(f.roots), exports=tuple(f.exports),
                      named_modules=tuple(f.named_modules), channel_lookups=lookups,
-                     findings=tuple(findings))
+                     findings=tuple(findings), path_refs=_path_refs(f), string_names=_string_names(f))
+
+
+def _path_refs(f: NixFile) -> tuple[str, ...]:
+    base = posixpath.dirname(f.rel)
+    out = set()
+    for node in f.nodes("path"):
+        raw = nixparse.text(node).split("${", 1)[0]
+        if raw.startswith((".", "/")) and not raw.startswith("/"):
+            out.add(posixpath.normpath(posixpath.join(base, raw.rstrip("/") or ".")))
+    return tuple(sorted(out))
+
+
+_NAME = re.compile(r"[\w.+-]+")
+
+
+def _string_names(f: NixFile) -> frozenset[str]:
+    out: set[str] = set()
+    for node in f.nodes("string"):
+        body = node.text or b""
+        if b"/" in body:
+            out.update(name.removesuffix(".nix")
+                       for name in _NAME.findall(body.decode("utf-8", "replace")))
+    return frozenset(out)
 
 
 def _in_default(node: object) -> bool:

@@ -26,6 +26,9 @@ SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".fish")
 SCRIPT_NAMES = frozenset({".bashrc", ".zshrc", ".profile", ".envrc", "justfile", "Justfile", ".justfile",
                           "Makefile", "makefile"})
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".org", ".adoc")
+# Files tools and people start from, which nothing in the repository imports.
+ENTRY_POINTS = frozenset({"flake.nix", "default.nix", "shell.nix", "configuration.nix", "home.nix",
+                          "darwin-configuration.nix", "hardware-configuration.nix", "release.nix"})
 string_value = nixparse.string_value
 _ZSH_STAMP = re.compile(r"^: [0-9]+:[0-9]+;")
 
@@ -61,7 +64,38 @@ class Repo:
     @functools.cached_property
     def findings(self) -> list[Finding]:
         """Findings of the per-file parts of the rules."""
-        return [f for facts in self.nix_files for f in facts.findings]
+        from scaffold.check.model import REGISTRY
+
+        found = [f for facts in self.nix_files for f in facts.findings]
+        if not any(f.path in self.unused for f in found):
+            return found
+        return [f for f in found if not (REGISTRY[f.rule].used_files_only and f.path in self.unused)]
+
+    @functools.cached_property
+    def unused(self) -> frozenset[str]:
+        """Nix files nothing refers to, in a repository that builds hosts: no import names them,
+        no path literal names them or a folder above them (readDir, import ./folder), no string
+        mentions their name, and they are no entry point. Parked files, old hosts kept around.
+        A module library (no hosts) has none: its users import its files from outside."""
+        if not self.hosts:
+            return frozenset()
+        referred = {i.target for f in self.nix_files for i in f.imports if i.target}
+        referred |= {ref for f in self.nix_files for ref in f.path_refs}
+        mentioned = frozenset().union(*(f.string_names for f in self.nix_files))
+        roots = {h.root for h in self.hosts}
+        out = set()
+        for f in self.nix_files:
+            name = f.rel.rsplit("/", 1)[-1]
+            if name in ENTRY_POINTS or f.rel in roots or f.rel in referred:
+                continue
+            folders = [f.rel.rsplit("/", n)[0] for n in range(1, f.rel.count("/") + 1)]
+            if any(folder in referred for folder in folders) or "." in referred:
+                continue
+            if name.removesuffix(".nix") in mentioned or (name == "default.nix" and folders and
+                                                         folders[0].rsplit("/", 1)[-1] in mentioned):
+                continue
+            out.add(f.rel)
+        return frozenset(out)
 
     @functools.cached_property
     def by_rel(self) -> dict[str, FileFacts]:

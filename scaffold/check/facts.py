@@ -51,6 +51,10 @@ class FileFacts:
     channel_lookups: tuple[tuple[int, int, str], ...] = ()  # <nixpkgs> outside a default value
     removed: tuple[tuple[int, tuple[str, ...], int], ...] = ()  # (line, path, removed-options row)
     findings: tuple[Finding, ...] = ()  # of the rules that need only this file
+    # What this file refers to: path literals resolved (a file or folder; for `./hosts/${n}`
+    # the folder before the interpolation), and the names that strings mention ("/x/y.nix" -> y)
+    path_refs: tuple[str, ...] = ()
+    string_names: frozenset[str] = frozenset()
 
     @functools.cached_property
     def _prefixes(self) -> frozenset[tuple[str, ...]]:

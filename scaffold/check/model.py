@@ -39,18 +39,22 @@ class Rule:
     severity: Severity
     run: RepoCheck | None = None
     per_file: FileCheck | None = None
+    # Said only of files something uses: "evaluation fails" means nothing in a parked file.
+    used_files_only: bool = False
 
 
 REGISTRY: dict[str, Rule] = {}
 
 
 def _register(rule_id: str, name: str, summary: str, severity: Severity | None, *,
-              run: RepoCheck | None = None, per_file: FileCheck | None = None) -> None:
+              run: RepoCheck | None = None, per_file: FileCheck | None = None,
+              used_files_only: bool = False) -> None:
     old = REGISTRY.get(rule_id)
     REGISTRY[rule_id] = Rule(
         rule_id, name or (old.name if old else ""), summary or (old.summary if old else ""),
         severity or (old.severity if old else "warning"),
-        run or (old.run if old else None), per_file or (old.per_file if old else None))
+        run or (old.run if old else None), per_file or (old.per_file if old else None),
+        used_files_only or (old.used_files_only if old else False))
 
 
 def rule(rule_id: str, name: str = "", summary: str = "", severity: Severity | None = None,
@@ -63,10 +67,11 @@ def rule(rule_id: str, name: str = "", summary: str = "", severity: Severity | N
 
 
 def file_rule(rule_id: str, name: str = "", summary: str = "", severity: Severity | None = None,
-              ) -> Callable[[FileCheck], FileCheck]:
-    """Register the per-file part of a rule."""
+              *, used_files_only: bool = False) -> Callable[[FileCheck], FileCheck]:
+    """Register the per-file part of a rule; `used_files_only`: its findings are dropped for
+    files nothing in a repository with hosts refers to (Repo.unused)."""
     def register(fn: FileCheck) -> FileCheck:
-        _register(rule_id, name, summary, severity, per_file=fn)
+        _register(rule_id, name, summary, severity, per_file=fn, used_files_only=used_files_only)
         return fn
     return register
 

@@ -189,14 +189,14 @@ def secret_in_store(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
 @file_rule("NBT013", "password-in-repo", "a password or password hash written in the repository", "error")
 def password_in_repo(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
     for s in f.settings:
-        if (len(s.path) >= 4 and s.path[:2] == ("users", "users") and s.path[-1] in PASSWORD_OPTIONS
+        users = len(s.path) >= 4 and s.path[:2] in (("users", "users"), ("users", "extraUsers"))
+        if (users and s.path[-1] in PASSWORD_OPTIONS
                 and isinstance(s.literal, str) and s.literal not in ("", "!", "*")):
-            yield finding("NBT013", f.rel, s.line, 1,
-                          f"users.users.{s.path[2]}.{s.path[-1]} is written in the repository",
+            yield finding("NBT013", f.rel, s.line, 1, f"{'.'.join(s.path)} is written in the repository",
                           "the repository and the world-readable store keep it forever; hashes "
                           "can be cracked offline",
                           "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
-        elif (s.path[:2] != ("users", "users") and s.path[-1:] in (("hashedPassword",),
+        elif (not users and s.path[-1:] in (("hashedPassword",),
                                                                     ("initialHashedPassword",))
               and isinstance(s.literal, str) and CRYPT_HASH.match(s.literal)
               and not VM_VARIANTS & set(s.path)):
@@ -207,8 +207,7 @@ def password_in_repo(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
                           "the repository and the world-readable store keep it forever; hashes "
                           "can be cracked offline",
                           "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
-        elif (len(s.path) >= 4 and s.path[:2] == ("users", "users")
-              and s.path[-1] in ("hashedPassword", "initialHashedPassword") and s.literal == ""):
+        elif (users and s.path[-1] in ("hashedPassword", "initialHashedPassword") and s.literal == ""):
             yield finding("NBT013", f.rel, s.line, 1,
                           f"users.users.{s.path[2]}.{s.path[-1]} is empty: anyone can log in as "
                           f"{s.path[2]} without a password",
@@ -288,7 +287,8 @@ def _matches(pattern: str, path: tuple[str, ...]) -> bool:
         p == q or (p.startswith("<") and p.endswith(">")) for p, q in zip(parts, path, strict=True))
 
 
-@file_rule("NBT015", "removed-option", "an option removed or renamed before the pinned release", "error")
+@file_rule("NBT015", "removed-option", "an option removed or renamed before the pinned release", "error",
+           used_files_only=True)
 def removed_option(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
     pinned = ctx.pinned_release
     for s in f.settings:
@@ -305,7 +305,8 @@ def removed_option(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
             break
 
 
-@file_rule("NBT017", "does-not-parse", "a Nix file or flake.lock that Nix refuses", "error")
+@file_rule("NBT017", "does-not-parse", "a Nix file or flake.lock that Nix refuses", "error",
+           used_files_only=True)
 def does_not_parse(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
     problem = f.parse_problem
     if problem is not None:
