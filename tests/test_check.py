@@ -509,3 +509,14 @@ def test_a_parked_file_nothing_uses_is_not_said_to_break_evaluation(tmp_path: Pa
     write_tree({**tree, "hosts/a/configuration.nix": HOST_OK, "hosts/a/broken.nix": "{ a = ; }\n"},
                tmp_path / "parked")
     assert check(tmp_path / "parked", select=["NBT015", "NBT017"], now=NOW) == []
+
+
+def test_a_file_of_comments_only_is_parked_unless_imported(tmp_path: Path) -> None:
+    require_tool("nix-instantiate")
+    parked = "# { programs.direnv.enable = true; }\n"
+    write_tree({"programs/default.nix": "{ imports = [ ./git.nix ]; }\n", "programs/git.nix": "{ }\n",
+                "programs/direnv.nix": parked}, tmp_path / "parked")
+    assert check(tmp_path / "parked", select=["NBT017"], now=NOW) == []
+    write_tree({"programs/default.nix": "{ imports = [ ./git.nix ./direnv.nix ]; }\n",
+                "programs/git.nix": "{ }\n", "programs/direnv.nix": parked}, tmp_path / "imported")
+    assert [f.path for f in check(tmp_path / "imported", select=["NBT017"], now=NOW)] == ["programs/direnv.nix"]

@@ -54,7 +54,8 @@ def file_facts(ctx: FileContext, f: NixFile) -> FileFacts:
     return FileFacts(rel=f.rel, settings=settings, imports=tuple(f.imports), zfs_line=f.zfs_line,
                      declares_options=f.declares_options, roots=tuple(f.roots), exports=tuple(f.exports),
                      named_modules=tuple(f.named_modules), channel_lookups=lookups,
-                     findings=tuple(findings), path_refs=_path_refs(f), string_names=_string_names(f))
+                     findings=tuple(findings), path_refs=_path_refs(f), string_names=_string_names(f),
+                     empty=all(c.type == "comment" for c in f.tree.root_node.named_children))
 
 
 def _path_refs(f: NixFile) -> tuple[str, ...]:

@@ -76,20 +76,22 @@ class Repo:
         """Nix files nothing refers to, in a repository that builds hosts: no import names them,
         no path literal names them or a folder above them (readDir, import ./folder), no string
         mentions their name, and they are no entry point. Parked files, old hosts kept around.
-        A module library (no hosts) has none: its users import its files from outside."""
-        if not self.hosts:
-            return frozenset()
-        referred = {i.target for f in self.nix_files for i in f.imports if i.target}
-        referred |= {ref for f in self.nix_files for ref in f.path_refs}
+        A module library (no hosts) has only its files of nothing but comments: its users
+        import its other files from outside."""
+        library = not self.hosts
+        imported = {i.target for f in self.nix_files for i in f.imports if i.target}
+        # a folder named by a path that is not an import: readDir ./modules, "${./hosts}/${n}"
+        folder_refs = {ref for f in self.nix_files for ref in f.path_refs} - imported
+        referred = imported | folder_refs
         mentioned = frozenset().union(*(f.string_names for f in self.nix_files))
         roots = {h.root for h in self.hosts}
         out = set()
         for f in self.nix_files:
             name = f.rel.rsplit("/", 1)[-1]
-            if name in ENTRY_POINTS or f.rel in roots or f.rel in referred:
+            if (library and not f.empty) or name in ENTRY_POINTS or f.rel in roots or f.rel in referred:
                 continue
             folders = [f.rel.rsplit("/", n)[0] for n in range(1, f.rel.count("/") + 1)]
-            if any(folder in referred for folder in folders) or "." in referred:
+            if any(folder in folder_refs for folder in folders) or "." in folder_refs:
                 continue
             if name.removesuffix(".nix") in mentioned or (name == "default.nix" and folders and
                                                          folders[0].rsplit("/", 1)[-1] in mentioned):
