@@ -520,3 +520,28 @@ def test_a_file_of_comments_only_is_parked_unless_imported(tmp_path: Path) -> No
     write_tree({"programs/default.nix": "{ imports = [ ./git.nix ./direnv.nix ]; }\n",
                 "programs/git.nix": "{ }\n", "programs/direnv.nix": parked}, tmp_path / "imported")
     assert [f.path for f in check(tmp_path / "imported", select=["NBT017"], now=NOW)] == ["programs/direnv.nix"]
+
+
+def test_a_folder_read_by_a_function_keeps_its_files_in_use(tmp_path: Path) -> None:
+    # `imports = validFiles ./.;` (readDir underneath) uses every file of the folder, even
+    # though the folder itself is imported elsewhere as ./modules.
+    loader = "{ lib, ... }: let files = dir: builtins.attrNames (builtins.readDir dir); in\n" \
+             "{ imports = map (f: ./. + \"/${f}\") (builtins.filter (f: f != \"default.nix\") (files ./.)); }\n"
+    host = HOST_OK.replace("./hardware-configuration.nix ]", "./hardware-configuration.nix ../../modules ]")
+    write_tree({"flake.nix": flake_hosts("a"), "hosts/a/hardware-configuration.nix": HW_OK,
+                "hosts/a/configuration.nix": host, "modules/default.nix": loader,
+                "modules/gpu.nix": "{ hardware.opengl.enable = true; }\n"}, tmp_path)
+    assert [f.path for f in check(tmp_path, select=["NBT015"], now=NOW)] == ["modules/gpu.nix"]
+
+
+def test_a_module_input_on_its_default_branch_is_not_told_to_follow_a_release(tmp_path: Path) -> None:
+    flake = ('{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";\n'
+             '  inputs.sops-nix.url = "github:Mic92/sops-nix%s";\n  outputs = _: { };\n}\n')
+    lock_text = lock({"nixpkgs": gh("nixpkgs"), "nixpkgs_2": gh("nixpkgs"),
+                      "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": "nixpkgs_2"}}},
+                     {"nixpkgs": "nixpkgs", "sops-nix": "sops-nix"})
+    # Its default branch tracks unstable: following nixos-26.05 would break it.
+    write_tree({"flake.nix": flake % "", "flake.lock": lock_text}, tmp_path / "default")
+    assert check(tmp_path / "default", select=["NBT005"], now=NOW) == []
+    write_tree({"flake.nix": flake % "/release-26.05", "flake.lock": lock_text}, tmp_path / "release")
+    assert [f.rule for f in check(tmp_path / "release", select=["NBT005"], now=NOW)] == ["NBT005"]

@@ -59,13 +59,31 @@ def file_facts(ctx: FileContext, f: NixFile) -> FileFacts:
 
 
 def _path_refs(f: NixFile) -> tuple[str, ...]:
+    """Files and folders named by path literals that are not imports (readDir ./modules,
+    "${./hosts}/${name}", src = ./x): imports are facts of their own."""
     base = posixpath.dirname(f.rel)
+    imported = {i.line for i in f.imports}
     out = set()
     for node in f.nodes("path"):
+        if node.start_point[0] + 1 in imported and _imported_path(node):
+            continue
         raw = nixparse.text(node).split("${", 1)[0]
         if raw.startswith((".", "/")) and not raw.startswith("/"):
             out.add(posixpath.normpath(posixpath.join(base, raw.rstrip("/") or ".")))
     return tuple(sorted(out))
+
+
+def _imported_path(node: object) -> bool:
+    """A path that is a modules-list item or the argument of `import`."""
+    parent = getattr(node, "parent", None)
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None:
+        return False
+    if parent.type == "list_expression":
+        return True
+    fn = parent.child_by_field_name("function") if parent.type == "apply_expression" else None
+    return fn is not None and fn.text == b"import"
 
 
 _NAME = re.compile(r"[\w.+-]+")

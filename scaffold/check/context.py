@@ -80,8 +80,9 @@ class Repo:
         import its other files from outside."""
         library = not self.hosts
         imported = {i.target for f in self.nix_files for i in f.imports if i.target}
-        # a folder named by a path that is not an import: readDir ./modules, "${./hosts}/${n}"
-        folder_refs = {ref for f in self.nix_files for ref in f.path_refs} - imported
+        # a folder named by a path that is no import: readDir ./modules, "${./hosts}/${n}"
+        # (the repository's own root is a source tree, `src = ./.`, not a folder of modules)
+        folder_refs = {ref for f in self.nix_files for ref in f.path_refs} - {"."}
         referred = imported | folder_refs
         mentioned = frozenset().union(*(f.string_names for f in self.nix_files))
         roots = {h.root for h in self.hosts}
@@ -91,7 +92,7 @@ class Repo:
             if (library and not f.empty) or name in ENTRY_POINTS or f.rel in roots or f.rel in referred:
                 continue
             folders = [f.rel.rsplit("/", n)[0] for n in range(1, f.rel.count("/") + 1)]
-            if any(folder in folder_refs for folder in folders) or "." in folder_refs:
+            if any(folder in folder_refs for folder in folders):
                 continue
             if name.removesuffix(".nix") in mentioned or (name == "default.nix" and folders and
                                                          folders[0].rsplit("/", 1)[-1] in mentioned):
