@@ -190,7 +190,10 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                       'users.users.root.hashedPassword = "$6$abc$def"; }\n',
          "root.nix": '{ users.users.root.initialHashedPassword = ""; }\n',
          # a variables file whose hash users.users inherits elsewhere
-         "vars.nix": '{ username = "alice"; initialHashedPassword = "$y$j9T$salt$hash"; }\n'},
+         "vars.nix": '{ username = "alice"; initialHashedPassword = "$y$j9T$salt$hash"; }\n',
+         # a service's users in a list of listeners (mosquitto)
+         "mqtt.nix": "{ services.mosquitto.listeners = [\n"
+                     '  { users.tasmota.hashedPassword = "$7$101$salt$hash"; }\n];\n}\n'},
         {"users.nix": "{ config, ... }: { users.users.alice.hashedPasswordFile = "
                       "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n",
          "root.nix": '{ users.users.root.hashedPassword = "!"; }\n',
@@ -201,7 +204,10 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                      "  users.users.admin = { inherit (config.users.users.root) initialPassword; };\n}\n",
          "vars.nix": '{ username = "alice"; initialHashedPassword = "!"; }\n',
          # the throwaway login of `nixos-rebuild build-vm`
-         "vm.nix": '{ virtualisation.vmVariant.users.users.alice.hashedPassword = "$y$j9T$salt$hash"; }\n'},
+         "vm.nix": '{ virtualisation.vmVariant.users.users.alice.hashedPassword = "$y$j9T$salt$hash"; }\n',
+         "flake.nix": '{ outputs = _: { vmConfigurations = f { initialHashedPassword = "$y$j9T$s$h"; }; }; }\n',
+         # a template's placeholder, to be replaced by whoever uses it
+         "templates/host/vars.nix": '{ initialHashedPassword = "$y$j9T$salt$hash"; }\n'},
     ),
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',

@@ -35,6 +35,7 @@ _OPTIONAL = frozenset({"optional", "optionals", "optionalAttrs"})
 # How a flake refers to its own module outputs: self.nixosModules.x, inputs.self..., outputs...
 SELF_MODULE = re.compile(r"^(?:inputs\.)?(?:self|outputs)\.(?:flake\.)?"
                          r"((?:nixos|darwin|home|homeManager)Modules)\.([\w'-]+|\"[^\"]+\")$")
+_VM_NAME = re.compile(r"^vm(?:s|[A-Z]\w*)?$")  # vmVariant, vmConfigurations, vms: test machines
 MODULE_OUTPUTS = frozenset({"nixosModules", "darwinModules", "homeModules", "homeManagerModules"})
 _ATTRSETS = ("attrset_expression", "rec_attrset_expression")
 
@@ -71,9 +72,11 @@ class NixFile:
     def found(self) -> dict[str, list[tree_sitter.Node]]:
         out = nixparse.captures(self.tree.root_node, _FILE_QUERY + nixparse.BINDERS)
         # Bindings by their last name, filtered here: query predicates cost more than this.
-        lists, hives, policy = [], [], []
+        lists, hives, policy, passwords = [], [], [], []
         for key in out.pop("key", []):
-            name = key.text
+            name = key.text or b""
+            if b"assword" in name and (value := _value_of(key)) is not None:
+                passwords.append(value)
             if name in _POLICY or name in _LISTS or name == b"colmena":
                 value = _value_of(key)
                 if value is None:
@@ -86,6 +89,7 @@ class NixFile:
                     hives.append(value)
         by_position = operator.attrgetter("start_byte")  # captures come in no particular order
         out["list"], out["hive"], out["policy"] = sorted(lists, key=by_position), hives, policy
+        out["password"] = passwords
         return out
 
     def nodes(self, kind: str) -> list[tree_sitter.Node]:
@@ -106,6 +110,26 @@ class NixFile:
             path = tuple(nixparse.attr_name(a) for a in attrpath.named_children)
             out.append(nixparse.Setting(path, binding.start_point[0] + 1, value, nixparse.leaf(value)))
         return out
+
+    @functools.cached_property
+    def passwords(self) -> list[tuple[str, int, object, bool]]:
+        """Every binding of a name with "password" in it, wherever bound (a services' user
+        list, a variables file, a module in a let): (attrpath as written, line, literal, whether
+        it sits in a test VM's configuration: virtualisation.vmVariant, vmConfigurations)."""
+        out = []
+        for value in self.nodes("password"):
+            binding = value.parent
+            attrpath = binding.child_by_field_name("attrpath") if binding is not None else None
+            if binding is None or attrpath is None:
+                continue
+            vm = False
+            up: tree_sitter.Node | None = binding
+            while up is not None and not vm:
+                above = up.child_by_field_name("attrpath") if up.type == "binding" else None
+                vm = above is not None and any(_VM_NAME.match(nixparse.attr_name(a)) for a in above.named_children)
+                up = up.parent
+            out.append((nixparse.text(attrpath), binding.start_point[0] + 1, nixparse.literal(value), vm))
+        return sorted(out, key=lambda p: p[1])
 
     @functools.cached_property
     def module_items(self) -> list[tree_sitter.Node]:

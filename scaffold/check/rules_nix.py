@@ -25,8 +25,9 @@ MAYBE_KEY = re.compile(r"(^|/)([^/]+\.pem|keys\.txt)$")
 SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)")
 # Code named after secrets (easy-secret.sh, secrets.nix) is a program, not a secret.
 CODE_SUFFIXES = (".sh", ".bash", ".zsh", ".fish", ".py", ".nix", ".lua", ".js", ".ts", ".rb", ".pl")
-CRYPT_HASH = re.compile(r"^\$(?:1|2[aby]|5|6|y|gy|7)\$[^$]*\$")  # crypt(5) prefixes
-VM_VARIANTS = frozenset({"vmVariant", "vmVariantWithBootLoader"})
+# Password hashes as crypt(5), mosquitto, Authelia and PHP write them: crackable offline.
+PASSWORD_HASH = re.compile(r"^\$(?:1|2[abxy]|5|6|7|y|gy|sha1|md5|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|scrypt)\$"
+                           r"[^$]*\$")
 PASSWORD_OPTIONS = ("password", "initialPassword", "hashedPassword", "initialHashedPassword")
 UNFREE_FIX = 'allow packages by name: nixpkgs.config.allowUnfreePredicate = pkg: ' \
     'builtins.elem (lib.getName pkg) [ "steam" ];'
@@ -188,31 +189,36 @@ def secret_in_store(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
 
 @file_rule("NBT013", "password-in-repo", "a password or password hash written in the repository", "error")
 def password_in_repo(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    reported: set[int] = set()
+    if b"assword" not in f.source:
+        return
     for s in f.settings:
         users = len(s.path) >= 4 and s.path[:2] in (("users", "users"), ("users", "extraUsers"))
         if (users and s.path[-1] in PASSWORD_OPTIONS
                 and isinstance(s.literal, str) and s.literal not in ("", "!", "*")):
+            reported.add(s.line)
             yield finding("NBT013", f.rel, s.line, 1, f"{'.'.join(s.path)} is written in the repository",
                           "the repository and the world-readable store keep it forever; hashes "
                           "can be cracked offline",
                           "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
-        elif (not users and s.path[-1:] in (("hashedPassword",),
-                                                                    ("initialHashedPassword",))
-              and isinstance(s.literal, str) and CRYPT_HASH.match(s.literal)
-              and not VM_VARIANTS & set(s.path)):
-            # A hash kept in a variables file and inherited into users.users later (a test VM's
-            # throwaway login, virtualisation.vmVariant, is not a machine's password).
-            yield finding("NBT013", f.rel, s.line, 1,
-                          f"{'.'.join(s.path)} is a password hash written in the repository",
-                          "the repository and the world-readable store keep it forever; hashes "
-                          "can be cracked offline",
-                          "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
         elif (users and s.path[-1] in ("hashedPassword", "initialHashedPassword") and s.literal == ""):
+            reported.add(s.line)
             yield finding("NBT013", f.rel, s.line, 1,
                           f"users.users.{s.path[2]}.{s.path[-1]} is empty: anyone can log in as "
                           f"{s.path[2]} without a password",
                           "an empty hash is a valid, empty password, not a locked account",
                           'lock the account with "!" or give it a hashedPasswordFile')
+    # Hashes wherever they are bound: a variables file users.users inherits from, a service's
+    # user list (mosquitto), a module kept in a let. A test VM's throwaway login is no secret,
+    # nor is a template's placeholder.
+    template = f.rel.startswith("templates/") or "/templates/" in f.rel
+    for where, line, value, in_vm in f.passwords if not template else ():
+        if line not in reported and not in_vm and isinstance(value, str) and PASSWORD_HASH.match(value):
+            reported.add(line)
+            yield finding("NBT013", f.rel, line, 1, f"{where} is a password hash written in the repository",
+                          "the repository and the world-readable store keep it forever; hashes "
+                          "can be cracked offline",
+                          "keep it in sops-nix or agenix and point the service at the decrypted file")
 
 
 def _keeps_window(options: str) -> bool:
