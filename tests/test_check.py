@@ -103,8 +103,12 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                      '(builtins.elem (lib.getName pkg) [ "steam" ]); }\n'},
     ),
     "NBT004": (
-        {"flake.nix": "{ outputs = { ... }: { }; }\n",
-         "host.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n"},
+        {"flake.nix": '{ inputs.nixos-hardware.url = "github:NixOS/nixos-hardware"; outputs = _: { }; }\n',
+         "host.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n",
+         # old instructions for a channel the flake now pins are a leftover, not intent
+         "laptop.nix": "{ imports = [ <nixos-hardware/lenovo/thinkpad> ]; }\n",
+         "README.md": "```sh\nnix-channel --add https://github.com/NixOS/nixos-hardware/archive/master.tar.gz "
+                      "nixos-hardware\nnix-channel --update nixos-hardware\n```\n"},
         # A fallback for nix-shell users is intent, and without a flake channels are the way.
         {"flake.nix": "{ outputs = { ... }: { }; }\n",
          "lib/pkgs.nix": "{ pkgs ? import <nixpkgs> { } }: pkgs.hello\n",

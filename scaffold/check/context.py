@@ -131,10 +131,23 @@ class Repo:
 
     @functools.cached_property
     def teaches_channels(self) -> bool:
-        """Docs that tell users to add or update a channel: the project supports channels on
-        purpose (nix-darwin, disko, NixOS-WSL), so its channel lookups are intent."""
-        return any("nix-channel" in line
-                   for rel, is_doc, lines in self._commands if is_doc for _n, line in lines)
+        """Docs that tell users to add a channel the flake does not already pin: the project
+        supports channels on purpose (nix-darwin, disko, NixOS-WSL teach their own channel),
+        so its channel lookups are intent. A channel for an input the flake has (a personal
+        config's old nixos-hardware instructions) is a leftover, not intent."""
+        top = [flake for flake in self.flakes if flake.folder == ""]  # not a template's flake
+        pinned = {name.lower() for flake in top for name in flake.inputs} | {
+            _project_of(i.url) for flake in top for i in flake.inputs.values() if i.url}
+        for _rel, is_doc, lines in self._commands:
+            for _n, line in lines if is_doc else ():
+                command = _CHANNEL_COMMAND.search(line) if "nix-channel" in line else None
+                if command is None:
+                    continue
+                channel = _project_of(command.group(2)) if command.group(1) == "add" else \
+                    (command.group(2) or "").lower()  # --update [name]: all channels, or that one
+                if channel not in pinned:
+                    return True
+        return False
 
     def commands(self, *, docs: bool = True) -> Iterator[tuple[str, int, str]]:
         """(rel, line number, command) of scripts, history and, with docs, docs' code blocks."""
@@ -248,6 +261,21 @@ class Repo:
             todo.extend(f.imports)
         root = next((m.target for m in modules if m.target), seen[0] if seen else "")
         return Host(name, kind, root or "", tuple(seen), closed)
+
+
+_CHANNEL_COMMAND = re.compile(r"nix-channel\s+--(add|update)(?:\s+([^\s#;&|]+))?")
+
+
+def _project_of(url: str) -> str:
+    """The repository a channel or input URL names: .../nixos-hardware/archive/x.tar.gz and
+    github:NixOS/nixos-hardware are both nixos-hardware."""
+    if "nixos.org/channels" in url:
+        return "nixpkgs"
+    path = url.split(":", 1)[-1].split("?", 1)[0]
+    parts = [p for p in path.split("/") if p and p not in ("github.com", "gitlab.com")]
+    if "archive" in parts:
+        parts = parts[: parts.index("archive")]
+    return (parts[1] if len(parts) > 1 else parts[0] if parts else "").lower().removesuffix(".git")
 
 
 def _harmless(text: str) -> bool:
