@@ -11,7 +11,8 @@ as wall time and as CPU time (this process and its workers, user + system):
 on a shared machine wall time says how busy the machine was, CPU time how much
 work the check did. The load average is printed beside them.
 
-Labels are tab-separated:
+Labels are tab-separated (a reason starting "found by reading" marks a mistake
+found by reading the code rather than first reported by the check):
 repo, path, line, rule, label; label is `tp` or `fp` for a finding, `mistake`
 for a real mistake found by reading (recall counts those nixbtw reports).
 """
@@ -90,7 +91,7 @@ def main() -> int:
     print(f"peak memory MiB\t{peak:.0f} (largest process)")
     if args.labels:
         labels: dict[tuple[str, str, int, str], str] = {}
-        mistakes = caught = 0
+        mistakes = caught = read = read_caught = 0
         for line in args.labels.read_text().splitlines():
             parts = line.split("\t")
             if len(parts) < 5 or line.startswith("#"):
@@ -101,6 +102,9 @@ def main() -> int:
             elif parts[4] == "mistake":
                 mistakes += 1
                 caught += key in found
+                if len(parts) > 5 and parts[5].startswith("found by reading"):
+                    read += 1
+                    read_caught += key in found
         # Precision over what the check reports now: a label of a finding it no longer makes
         # says nothing about it (a missed mistake shows up in recall instead).
         verdicts = [labels[key] for key in found if key in labels]
@@ -110,6 +114,8 @@ def main() -> int:
                   f"{len(found) - tp - fp} findings unlabelled)")
         if mistakes:
             print(f"recall\t{caught / mistakes:.1%} ({caught} of {mistakes} labelled mistakes)")
+        if read:  # the less flattering figure: mistakes that were not first found by the check
+            print(f"recall, found by reading\t{read_caught / read:.1%} ({read_caught} of {read})")
     return 1 if crashes else 0
 
 
