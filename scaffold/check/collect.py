@@ -86,17 +86,18 @@ def _imported_path(node: object) -> bool:
     return fn is not None and fn.text == b"import"
 
 
-_NAME = re.compile(r"[\w.+-]+")
+_NAME = re.compile(rb"/([\w.+-]+)")
 
 
 def _string_names(f: NixFile) -> frozenset[str]:
-    out: set[str] = set()
+    """Path components strings name ("${self}/modules/x.nix" -> modules, x); long strings are
+    scripts and prose, not references to files of the repository."""
+    out: set[bytes] = set()
     for node in f.nodes("string"):
         body = node.text or b""
-        if b"/" in body:
-            out.update(name.removesuffix(".nix")
-                       for name in _NAME.findall(body.decode("utf-8", "replace")))
-    return frozenset(out)
+        if b"/" in body and len(body) <= 512:
+            out.update(_NAME.findall(body))
+    return frozenset(name.decode("utf-8", "replace").removesuffix(".nix") for name in out)
 
 
 def _in_default(node: object) -> bool:
