@@ -12,6 +12,7 @@ accepts everything Nix accepts in our corpus (including the trailing comma in
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -363,6 +364,7 @@ GLOBALS = frozenset({
     "fetchurl", "fetchMercurial", "fetchTree", "placeholder", "scopedImport", "__currentSystem",
     "__currentTime", "__nixPath", "__storeDir", "__nixVersion", "__langVersion",
 })
+_GLOBAL_BYTES = frozenset(name.encode() for name in GLOBALS)
 BINDERS = """
 (formal name: (identifier) @n)
 (function_expression universal: (identifier) @n)
@@ -392,19 +394,47 @@ def suspects(tree: tree_sitter.Tree, found: Mapping[str, list[tree_sitter.Node]]
     if found is None:  # a caller that already ran a query including BINDERS passes its result
         found = captures(root, BINDERS)
     out = []
-    if "with" not in found:  # under `with` any name may be bound
-        bound = GLOBALS | {_text(n) for n in found.get("n", [])}
+    if "with" not in found:  # under `with` any name may be bound (names compared as bytes)
+        bound = _GLOBAL_BYTES | {n.text for n in found.get("n", [])}
         for use in found.get("use", []) + found.get("inh", []):
-            name = _text(use)
-            if name not in bound and not name.startswith("__"):
-                out.append((use.start_point[0] + 1, use.start_point[1] + 1, f"undefined variable {name}"))
+            name = use.text or b""
+            if name not in bound and not name.startswith(b"__"):
+                out.append((use.start_point[0] + 1, use.start_point[1] + 1,
+                            f"undefined variable {name.decode('utf-8', 'replace')}"))
                 break
     for binding_set in found.get("b", []):
-        clash = _duplicate(binding_set) if _repeats_a_name(binding_set) else None
+        clash = _duplicate(binding_set) if _may_clash(binding_set) else None
         if clash is not None:
             out.append(clash)
             break
     return out
+
+
+def _may_clash(binding_set: tree_sitter.Node) -> bool:
+    """Whether two bindings could define the same attribute; most sets that repeat a first name
+    (`services.a.enable = ...; services.b.enable = ...;`) define distinct leaves and cannot.
+    Undecided shapes (quoted or dynamic names, inherit, a name bound to a whole set) say yes."""
+    if binding_set.named_child_count < 2:
+        return False
+    paths: dict[bytes, list[tuple[bytes, ...]]] = {}
+    for binding in binding_set.named_children:
+        if binding.type == "comment":
+            continue
+        attrpath = binding.child_by_field_name("attrpath") if binding.type == "binding" else None
+        raw = attrpath.text if attrpath is not None else None
+        if raw is None or b'"' in raw or b"$" in raw:
+            return _repeats_a_name(binding_set)
+        path = tuple(part.strip() for part in raw.split(b"."))
+        paths.setdefault(path[0], []).append(path)
+    for group in paths.values():
+        if len(group) < 2:
+            continue
+        if any(len(path) == 1 for path in group) or len(set(group)) < len(group):
+            return True
+        ordered = sorted(group)
+        if any(later[: len(earlier)] == earlier for earlier, later in itertools.pairwise(ordered)):
+            return True
+    return False
 
 
 class _Clash(Exception):

@@ -23,7 +23,7 @@ from scaffold.check.model import REGISTRY, Finding
 from scaffold.check.nixfile import NixFile
 
 # Below this many Nix files, starting processes costs more than it saves.
-POOL_FROM = 400
+POOL_FROM = 200
 # What whole-repository rules read of a setting's value (the rest is never computed): its
 # literal for these paths, its source text for those.
 _LITERAL_PATHS = frozenset({("services", "xserver", "videoDrivers"), ("system", "stateVersion"),
