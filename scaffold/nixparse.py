@@ -416,6 +416,20 @@ def _may_clash(binding_set: tree_sitter.Node) -> bool:
     Undecided shapes (quoted or dynamic names, inherit, a name bound to a whole set) say yes."""
     if binding_set.named_child_count < 2:
         return False
+    firsts: set[bytes | None] = set()
+    for binding in binding_set.named_children:
+        kind = binding.type
+        if kind in ("inherit", "inherit_from"):
+            return _repeats_a_name(binding_set)
+        attrpath = binding.child_by_field_name("attrpath") if kind == "binding" else None
+        head = attrpath.named_child(0) if attrpath is not None else None
+        if head is None:
+            continue
+        if head.text in firsts:
+            break
+        firsts.add(head.text)
+    else:
+        return False  # every first name differs: nothing can clash at this level
     paths: dict[bytes, list[tuple[bytes, ...]]] = {}
     for binding in binding_set.named_children:
         if binding.type == "comment":
