@@ -555,3 +555,14 @@ def test_a_module_input_on_its_default_branch_is_not_told_to_follow_a_release(tm
     assert check(tmp_path / "default", select=["NBT005"], now=NOW) == []
     write_tree({"flake.nix": flake % "/release-26.05", "flake.lock": lock_text}, tmp_path / "release")
     assert [f.rule for f in check(tmp_path / "release", select=["NBT005"], now=NOW)] == ["NBT005"]
+
+
+def test_a_pool_of_processes_finds_what_one_process_finds(tmp_path: Path) -> None:
+    # Per-file results cross process boundaries as plain data; nothing may be lost on the way.
+    tree = {**CASES["NBT003"][0], **CASES["NBT013"][0], **CASES["NBT015"][0],
+            "flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": ZFS_HOST,
+            "hosts/a/hardware-configuration.nix": HW_OK}
+    write_tree(tree, tmp_path)
+    alone = check(tmp_path, now=NOW, jobs=1)
+    assert {f.rule for f in alone} >= {"NBT003", "NBT009", "NBT013"}
+    assert check(tmp_path, now=NOW, jobs=2) == alone
