@@ -26,7 +26,7 @@ SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)
 # Code named after secrets (easy-secret.sh, secrets.nix) is a program, not a secret.
 CODE_SUFFIXES = (".sh", ".bash", ".zsh", ".fish", ".py", ".nix", ".lua", ".js", ".ts", ".rb", ".pl")
 # Password hashes as crypt(5), mosquitto, Authelia and PHP write them: crackable offline.
-PASSWORD_HASH = re.compile(r"^\$(?:1|2[abxy]|5|6|7|y|gy|sha1|md5|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?|scrypt)\$"
+PASSWORD_HASH = re.compile(r"^\$(?:1|2[abxy]|5|6|7|y|gy|sha1|md5|argon2(?:id|i|d)|pbkdf2(?:-sha[0-9]+)?|scrypt)\$"
                            r"[^$]*\$")
 PASSWORD_OPTIONS = ("password", "initialPassword", "hashedPassword", "initialHashedPassword")
 UNFREE_FIX = 'allow packages by name: nixpkgs.config.allowUnfreePredicate = pkg: ' \
