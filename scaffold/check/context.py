@@ -15,7 +15,7 @@ from scaffold import nixparse, process
 from scaffold.check.collect import FileContext, collect
 from scaffold.check.facts import FileFacts, Import
 from scaffold.check.flakes import Flake
-from scaffold.check.model import Finding
+from scaffold.check.model import REGISTRY, Finding
 from scaffold.check.nixfile import SELF_MODULE, NixFile
 from scaffold.errors import NixbtwError
 
@@ -55,8 +55,6 @@ class Repo:
 
     @functools.cached_property
     def nix_files(self) -> list[FileFacts]:
-        from scaffold.check.model import REGISTRY
-
         ctx = FileContext(self.root, self.pinned_release,
                           frozenset(REGISTRY) if self.rules is None else self.rules)
         return collect(ctx, self.files, self.jobs)
@@ -64,8 +62,6 @@ class Repo:
     @functools.cached_property
     def findings(self) -> list[Finding]:
         """Findings of the per-file parts of the rules."""
-        from scaffold.check.model import REGISTRY
-
         found = [f for facts in self.nix_files for f in facts.findings]
         if not any(f.path in self.unused for f in found):
             return found
