@@ -12,6 +12,7 @@ accepts everything Nix accepts in our corpus (including the trailing comma in
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,22 @@ _TRANSPARENT = frozenset({"mkIf", "mkDefault", "mkForce", "mkOverride", "mkBefor
                           "mkMerge", "mkOrder", "optionalAttrs", "mkVMOverride", "mkOptionDefault",
                           "mkImageMediaOverride", "mkFixStrictness"})
 DYNAMIC = "<dynamic>"
+
+
+class _Unknown:
+    """What literal() gives for a value only evaluation knows: never a str, so a rule that
+    asks `isinstance(value, str)` cannot mistake `config.x.y` or `lib.mkForce name` for text."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+    def __reduce__(self) -> str:  # one UNKNOWN, in every process facts travel through
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
 _ATTRSETS = ("attrset_expression", "rec_attrset_expression")
 Env = Mapping[str, tree_sitter.Node]
 
@@ -39,7 +56,23 @@ def _parser() -> tree_sitter.Parser:
 
 
 def parse(source: bytes) -> tree_sitter.Tree:
-    return _parser().parse(source)
+    tree = _parser().parse(source)
+    if tree.root_node.has_error and has_pipes(source):
+        return _parser().parse(without_pipes(source))
+    return tree
+
+
+def has_pipes(source: bytes) -> bool:
+    return b"|>" in source or b"<|" in source
+
+
+def without_pipes(source: bytes) -> bytes:
+    """Pipe operators (`x |> f`, `f <| x`: Nix's experimental pipe-operators) written as `++`.
+
+    The grammar and the Nix used to confirm parse errors predate them; for parsing they are
+    binary operators like any other, and the same length keeps every position.
+    """
+    return source.replace(b"|>", b"++").replace(b"<|", b"++")
 
 
 def has_errors(tree: tree_sitter.Tree) -> bool:
@@ -83,9 +116,10 @@ _text = text
 
 def attr_name(node: tree_sitter.Node) -> str:
     """One attrpath component: an identifier, a constant string, or dynamic."""
-    if node.type == "identifier":
-        return _text(node)
-    if node.type == "string_expression":
+    kind = node.type
+    if kind == "identifier":  # most names: read without the general text() helper
+        return (node.text or b"").decode("utf-8", "replace")
+    if kind == "string_expression":
         parts = node.named_children
         if all(p.type in ("string_fragment", "escape_sequence") for p in parts):
             return _unescape("".join(_text(p) for p in parts))
@@ -123,21 +157,21 @@ def string_value(node: tree_sitter.Node | None) -> str | None:
 
 
 def literal(node: tree_sitter.Node | None) -> object:
-    """A literal value (str, int, bool, None, list of literals), else the DYNAMIC marker."""
+    """A literal value (str, int, bool, None, list of literals), else UNKNOWN."""
     if node is None:
-        return DYNAMIC
+        return UNKNOWN
     node = leaf(node)
     if node.type in ("string_expression", "indented_string_expression"):
         value = string_value(node)
-        return DYNAMIC if value is None else value
+        return UNKNOWN if value is None else value
     if node.type == "integer_expression":
         return int(_text(node))
     if node.type == "variable_expression":
         name = _text(node)
-        return {"true": True, "false": False, "null": None}.get(name, DYNAMIC)
+        return {"true": True, "false": False, "null": None}.get(name, UNKNOWN)
     if node.type == "list_expression":
         return [literal(c) for c in node.named_children if c.type != "comment"]
-    return DYNAMIC
+    return UNKNOWN
 
 
 def _let_env(node: tree_sitter.Node, env: Env) -> dict[str, tree_sitter.Node]:
@@ -192,22 +226,52 @@ def _apply_target(node: tree_sitter.Node) -> tree_sitter.Node | None:
     return node.child_by_field_name("argument") if _function_name(node) in _TRANSPARENT else None
 
 
-def _resolve(node: tree_sitter.Node, env: Env, depth: int = 0) -> tree_sitter.Node:
-    """Look through parentheses, mk* wrappers and let-bound names."""
-    scope = dict(env)
+_WRAPPERS = frozenset({"source_code", "parenthesized_expression"})
+_BODIES = frozenset({"function_expression", "let_expression", "with_expression"})
+
+
+def _scoped(node: tree_sitter.Node, env: Env) -> tuple[tree_sitter.Node, Env]:
+    """Look through parentheses, function and let bodies, mk* wrappers and let-bound names;
+    the names bound by the lets crossed come back with the node (the env is copied only
+    when something is added or removed)."""
+    scope: Env = env
+    own: dict[str, tree_sitter.Node] | None = None
+    depth = 0
     for _ in range(32):
-        node = unwrap(node, scope)
-        target = _apply_target(node)
-        if target is not None:
+        kind = node.type
+        if kind in _WRAPPERS:
+            inner = [c for c in node.named_children if c.type != "comment"]
+            if len(inner) != 1:
+                break
+            node = inner[0]
+        elif kind in _BODIES:
+            if kind == "let_expression":
+                own = scope = _let_env(node, scope)  # a copy with the let's names
+            body = node.child_by_field_name("body")
+            if body is None:
+                break
+            node = body
+        elif kind == "apply_expression":
+            target = _apply_target(node)
+            if target is None:
+                break
             node = target
-            continue
-        if node.type == "variable_expression" and _text(node) in scope and depth < 8:
-            bound = scope.pop(_text(node))  # a name cannot refer to itself
-            node = bound
+        elif kind == "variable_expression" and depth < 8 and scope:
+            name = (node.text or b"").decode("utf-8", "replace")
+            if name not in scope:
+                break
+            if own is None:
+                own = dict(scope)
+                scope = own
+            node = own.pop(name)  # a name cannot refer to itself
             depth += 1
-            continue
-        return node
-    return node
+        else:
+            break
+    return node, scope
+
+
+def _resolve(node: tree_sitter.Node, env: Env) -> tree_sitter.Node:
+    return _scoped(node, env)[0]
 
 
 def leaf(node: tree_sitter.Node, env: Env | None = None) -> tree_sitter.Node:
@@ -232,49 +296,59 @@ def settings(node: tree_sitter.Node, prefix: tuple[str, ...] = (), env: Env | No
     Looks through `config = { ... }` at a module's top, mk* wrappers, `mkMerge`
     lists, `//`, nested attribute sets, let bindings and `inherit`.
     """
-    scope = dict(env or {})
-    node = _resolve(node, scope)
+    out: list[Setting] = []
+    _settings(node, prefix, env or {}, top, out)
+    return iter(out)
+
+
+def _settings(node: tree_sitter.Node, prefix: tuple[str, ...], env: Env, top: bool,
+              out: list[Setting]) -> None:
+    # Appends to one list: nested generators would pass every setting up through each level.
+    node, scope = _scoped(node, env)
     parts = _binary_parts(node)
     if parts is not None:
         for part in parts:
-            yield from settings(part, prefix, scope, top=top)
+            _settings(part, prefix, scope, top, out)
         return
-    if node.type == "list_expression":
+    kind = node.type
+    if kind == "list_expression":
         for item in node.named_children:
-            yield from settings(item, prefix, scope, top=top)
+            _settings(item, prefix, scope, top, out)
         return
-    if node.type not in _ATTRSETS:
+    if kind not in _ATTRSETS:
         return
-    inner_scope = _let_env(node, scope) if node.type == "rec_attrset_expression" else scope
+    inner_scope = _let_env(node, scope) if kind == "rec_attrset_expression" else scope
     for binding_set in node.named_children:
         if binding_set.type != "binding_set":
             continue
         for binding in binding_set.named_children:
-            if binding.type == "binding":
+            kind = binding.type
+            if kind == "binding":
                 attrpath = binding.child_by_field_name("attrpath")
                 value = binding.child_by_field_name("expression")
                 if attrpath is None or value is None:
                     continue
-                path = tuple(attr_name(a) for a in attrpath.named_children)
-                if top and prefix == () and path[:1] == ("config",):
+                path = tuple([attr_name(a) for a in attrpath.named_children])
+                if top and not prefix and path[:1] == ("config",):
                     path = path[1:]  # the explicit module form: config = { ... }
                 path = prefix + path
-                resolved = _resolve(value, inner_scope)
-                merged = resolved.type == "list_expression" and _function_name(unwrap(value)) in _TRANSPARENT
-                if resolved.type in _ATTRSETS or _binary_parts(resolved) is not None or merged:
-                    children = list(settings(resolved, path, inner_scope, top=False))
-                    if children:
-                        yield from children
+                resolved, value_scope = _scoped(value, inner_scope)
+                rtype = resolved.type
+                if rtype in _ATTRSETS or _binary_parts(resolved) is not None or (
+                        rtype == "list_expression" and _function_name(unwrap(value)) in _TRANSPARENT):
+                    before = len(out)
+                    _settings(resolved, path, value_scope, False, out)
+                    if len(out) > before:
                         continue
-                yield Setting(path, binding.start_point[0] + 1, value, resolved)
-            elif binding.type in ("inherit", "inherit_from"):
+                out.append(Setting(path, binding.start_point[0] + 1, value, resolved))
+            elif kind in ("inherit", "inherit_from"):
                 attrs = binding.child_by_field_name("attrs")
                 source = binding.child_by_field_name("expression")
                 for a in attrs.named_children if attrs is not None else []:
                     name = attr_name(a)
                     bound = inner_scope.get(name) if source is None else None
                     resolved = _resolve(bound, inner_scope) if bound is not None else a
-                    yield Setting((*prefix, name), binding.start_point[0] + 1, a, resolved)
+                    out.append(Setting((*prefix, name), binding.start_point[0] + 1, a, resolved))
 
 
 def module_settings(source: bytes) -> list[Setting]:
@@ -290,6 +364,7 @@ GLOBALS = frozenset({
     "fetchurl", "fetchMercurial", "fetchTree", "placeholder", "scopedImport", "__currentSystem",
     "__currentTime", "__nixPath", "__storeDir", "__nixVersion", "__langVersion",
 })
+_GLOBAL_BYTES = frozenset(name.encode() for name in GLOBALS)
 BINDERS = """
 (formal name: (identifier) @n)
 (function_expression universal: (identifier) @n)
@@ -319,19 +394,61 @@ def suspects(tree: tree_sitter.Tree, found: Mapping[str, list[tree_sitter.Node]]
     if found is None:  # a caller that already ran a query including BINDERS passes its result
         found = captures(root, BINDERS)
     out = []
-    if "with" not in found:  # under `with` any name may be bound
-        bound = GLOBALS | {_text(n) for n in found.get("n", [])}
+    if "with" not in found:  # under `with` any name may be bound (names compared as bytes)
+        bound = _GLOBAL_BYTES | {n.text for n in found.get("n", [])}
         for use in found.get("use", []) + found.get("inh", []):
-            name = _text(use)
-            if name not in bound and not name.startswith("__"):
-                out.append((use.start_point[0] + 1, use.start_point[1] + 1, f"undefined variable {name}"))
+            name = use.text or b""
+            if name not in bound and not name.startswith(b"__"):
+                out.append((use.start_point[0] + 1, use.start_point[1] + 1,
+                            f"undefined variable {name.decode('utf-8', 'replace')}"))
                 break
     for binding_set in found.get("b", []):
-        clash = _duplicate(binding_set) if _repeats_a_name(binding_set) else None
+        clash = _duplicate(binding_set) if _may_clash(binding_set) else None
         if clash is not None:
             out.append(clash)
             break
     return out
+
+
+def _may_clash(binding_set: tree_sitter.Node) -> bool:
+    """Whether two bindings could define the same attribute; most sets that repeat a first name
+    (`services.a.enable = ...; services.b.enable = ...;`) define distinct leaves and cannot.
+    Undecided shapes (quoted or dynamic names, inherit, a name bound to a whole set) say yes."""
+    if binding_set.named_child_count < 2:
+        return False
+    firsts: set[bytes | None] = set()
+    for binding in binding_set.named_children:
+        kind = binding.type
+        if kind in ("inherit", "inherit_from"):
+            return _repeats_a_name(binding_set)
+        attrpath = binding.child_by_field_name("attrpath") if kind == "binding" else None
+        head = attrpath.named_child(0) if attrpath is not None else None
+        if head is None:
+            continue
+        if head.text in firsts:
+            break
+        firsts.add(head.text)
+    else:
+        return False  # every first name differs: nothing can clash at this level
+    paths: dict[bytes, list[tuple[bytes, ...]]] = {}
+    for binding in binding_set.named_children:
+        if binding.type == "comment":
+            continue
+        attrpath = binding.child_by_field_name("attrpath") if binding.type == "binding" else None
+        raw = attrpath.text if attrpath is not None else None
+        if raw is None or b'"' in raw or b"$" in raw:
+            return _repeats_a_name(binding_set)
+        path = tuple(part.strip() for part in raw.split(b"."))
+        paths.setdefault(path[0], []).append(path)
+    for group in paths.values():
+        if len(group) < 2:
+            continue
+        if any(len(path) == 1 for path in group) or len(set(group)) < len(group):
+            return True
+        ordered = sorted(group)
+        if any(later[: len(earlier)] == earlier for earlier, later in itertools.pairwise(ordered)):
+            return True
+    return False
 
 
 class _Clash(Exception):
@@ -346,16 +463,20 @@ _Trie = dict[str, "_Trie | None"]
 def _repeats_a_name(binding_set: tree_sitter.Node) -> bool:
     """Whether a first name appears twice; without that no clash is possible at this level
     (clashes inside a nested literal set are found when that set is visited)."""
+    if binding_set.named_child_count < 2:
+        return False
     names: set[str] = set()
     for binding in binding_set.named_children:
-        if binding.type == "binding":
+        kind = binding.type
+        if kind == "binding":
             attrpath = binding.child_by_field_name("attrpath")
-            first = attr_name(attrpath.named_children[0]) if attrpath is not None and \
-                attrpath.named_children else DYNAMIC
+            head = attrpath.named_child(0) if attrpath is not None else None
+            first = DYNAMIC if head is None else (head.text or b"").decode("utf-8", "replace") \
+                if head.type == "identifier" else attr_name(head)
             if first in names and first != DYNAMIC:
                 return True
             names.add(first)
-        elif binding.type in ("inherit", "inherit_from"):
+        elif kind in ("inherit", "inherit_from"):
             attrs = binding.child_by_field_name("attrs")
             for a in attrs.named_children if attrs is not None else []:
                 name = attr_name(a)

@@ -92,15 +92,23 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "NBT003": (
         {"host.nix": "{ nixpkgs.config.allowUnfree = true; }\n",
          "forced.nix": "{ lib, ... }: { nixpkgs.config.allowUnfree = lib.mkForce true; }\n",
-         "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = lib.mkDefault (_: true); }\n"},
+         "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = lib.mkDefault (_: true); }\n",
+         # saying so first still admits everything
+         "warn.nix": '{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = pkg: lib.warn "allowing" true; }\n'},
         {"host.nix": '{ nixpkgs.config.allowUnfreePackages = [ "steam" ]; '
                      "nixpkgs.config.allowUnfree = false; }\n",
          "pred.nix": "{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = pkg: "
-                     'builtins.elem (lib.getName pkg) [ "steam" ]; }\n'},
+                     'builtins.elem (lib.getName pkg) [ "steam" ]; }\n',
+         "warn.nix": '{ lib, ... }: { nixpkgs.config.allowUnfreePredicate = pkg: lib.warn "allowing" '
+                     '(builtins.elem (lib.getName pkg) [ "steam" ]); }\n'},
     ),
     "NBT004": (
-        {"flake.nix": "{ outputs = { ... }: { }; }\n",
-         "host.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n"},
+        {"flake.nix": '{ inputs.nixos-hardware.url = "github:NixOS/nixos-hardware"; outputs = _: { }; }\n',
+         "host.nix": "{ imports = [ <nixpkgs/nixos/modules/profiles/minimal.nix> ]; }\n",
+         # old instructions for a channel the flake now pins are a leftover, not intent
+         "laptop.nix": "{ imports = [ <nixos-hardware/lenovo/thinkpad> ]; }\n",
+         "README.md": "```sh\nnix-channel --add https://github.com/NixOS/nixos-hardware/archive/master.tar.gz "
+                      "nixos-hardware\nnix-channel --update nixos-hardware\n```\n"},
         # A fallback for nix-shell users is intent, and without a flake channels are the way.
         {"flake.nix": "{ outputs = { ... }: { }; }\n",
          "lib/pkgs.nix": "{ pkgs ? import <nixpkgs> { } }: pkgs.hello\n",
@@ -141,7 +149,11 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {"flake.nix": flake_hosts("c", "wsl"),
          "modules/server.nix": "{ lib, ... }: { options.x = lib.mkOption { }; "
                                "config.boot.loader.grub.enable = true; }\n",
-         "hosts/c/configuration.nix": HOST_OK, "hosts/c/hardware-configuration.nix": HW_OK,
+         "hosts/c/configuration.nix": HOST_OK,
+         # an NTFS volume's serial is 16 hex digits, upper case
+         "hosts/c/hardware-configuration.nix": HW_OK.rstrip().removesuffix("}")
+         + '  fileSystems."/mnt/c" = {\n    device = "/dev/disk/by-uuid/8C60FBA460FB92E6";\n'
+           '    fsType = "ntfs";\n  };\n}\n',
          "hosts/wsl/configuration.nix": '{ wsl.enable = true; system.stateVersion = "25.11"; }\n'},
     ),
     "NBT009": (
@@ -163,21 +175,43 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "NBT011": (
         {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; }\n'},
-        {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; hardware.nvidia.open = true; }\n'},
+        {"gpu.nix": '{ services.xserver.videoDrivers = [ "nvidia" ]; hardware.nvidia.open = true; }\n',
+         # a module library's laptop module imports the GPU-generation module that chooses
+         "laptop.nix": '{ imports = [ ./gpu/ampere.nix ]; services.xserver.videoDrivers = [ "nvidia" ]; }\n',
+         "gpu/ampere.nix": "{ lib, ... }: { hardware.nvidia.open = lib.mkOverride 990 true; }\n"},
     ),
     "NBT012": (
         {"host.nix": '{ sops.age.keyFile = ./keys.txt; environment.etc."x".text = '
                      "builtins.readFile ../secrets/wifi.age; }\n"},
         {"host.nix": '{ sops.age.keyFile = "/var/lib/sops-nix/keys.txt"; '
-                     "age.secrets.wifi.file = ../secrets/wifi.age; }\n"},
+                     "age.secrets.wifi.file = ../secrets/wifi.age; }\n",
+         # a program named after secrets is code, not a secret
+         "tool.nix": '{ pkgs }: pkgs.writeShellApplication {\n'
+                     '  name = "x";\n  text = builtins.readFile ./easy-secret.sh;\n}\n'},
     ),
     "NBT013": (
         {"users.nix": '{ users.users.alice.initialPassword = "hunter2"; '
                       'users.users.root.hashedPassword = "$6$abc$def"; }\n',
-         "root.nix": '{ users.users.root.initialHashedPassword = ""; }\n'},
+         "root.nix": '{ users.users.root.initialHashedPassword = ""; }\n',
+         # a variables file whose hash users.users inherits elsewhere
+         "vars.nix": '{ username = "alice"; initialHashedPassword = "$y$j9T$salt$hash"; }\n',
+         # a service's users in a list of listeners (mosquitto)
+         "mqtt.nix": "{ services.mosquitto.listeners = [\n"
+                     '  { users.tasmota.hashedPassword = "$7$101$salt$hash"; }\n];\n}\n'},
         {"users.nix": "{ config, ... }: { users.users.alice.hashedPasswordFile = "
                       "config.sops.secrets.pw.path; users.users.alice.description = \"password: none\"; }\n",
-         "root.nix": '{ users.users.root.hashedPassword = "!"; }\n'},
+         "root.nix": '{ users.users.root.hashedPassword = "!"; }\n',
+         # values only evaluation knows: another user's option, a private flake input's file
+         "copy.nix": "{ config, inputs, lib, ... }: let hash = import (inputs.secrets + /pw.nix); in {\n"
+                     "  users.users.root.hashedPassword = config.users.users.alice.hashedPassword;\n"
+                     "  users.users.bob.hashedPassword = lib.mkForce hash;\n"
+                     "  users.users.admin = { inherit (config.users.users.root) initialPassword; };\n}\n",
+         "vars.nix": '{ username = "alice"; initialHashedPassword = "!"; }\n',
+         # the throwaway login of `nixos-rebuild build-vm`
+         "vm.nix": '{ virtualisation.vmVariant.users.users.alice.hashedPassword = "$y$j9T$salt$hash"; }\n',
+         "flake.nix": '{ outputs = _: { vmConfigurations = f { initialHashedPassword = "$y$j9T$s$h"; }; }; }\n',
+         # a template's placeholder, to be replaced by whoever uses it
+         "templates/host/vars.nix": '{ initialHashedPassword = "$y$j9T$salt$hash"; }\n'},
     ),
     "NBT014": (
         {"gc.nix": '{ nix.gc.automatic = true; nix.gc.options = "-d"; }\n',
@@ -430,3 +464,105 @@ def test_a_hardware_file_imported_by_a_host_helper_is_imported(tmp_path: Path) -
     unused = helper.replace(' ++ [ "${./hosts}/${name}/hardware-configuration.nix" ]', "")
     (tmp_path / "lib/hosts.nix").write_text(unused)
     assert [f.path for f in check(tmp_path, select=["NBT008"], now=NOW)] == ["hosts/a/hardware-configuration.nix"]
+
+
+def test_pipe_operators_parse_and_their_files_are_read(tmp_path: Path) -> None:
+    require_tool("nix-instantiate")
+    # `|>` and `<|` (Nix's pipe-operators feature) are valid Nix: no NBT017, and the rules see
+    # the settings of such a file; a real syntax error next to a pipe is still reported.
+    write_tree({"pipes.nix": "{ lib, ... }:\n{\n  networking.hostName = [ \"a\" ] |> lib.head;\n"
+                             "  nixpkgs.config.allowUnfree = true;\n}\n",
+                "broken.nix": "{ lib, ... }:\n{\n  x = [ 1 ] |> lib.head;\n  y = ;\n}\n"}, tmp_path)
+    found = [(f.path, f.line, f.rule) for f in check(tmp_path, now=NOW)]
+    assert found == [("broken.nix", 4, "NBT017"), ("pipes.nix", 4, "NBT003")]
+
+
+def test_names_bound_by_let_are_read_through(tmp_path: Path) -> None:
+    # The value a let binds is what the setting gets, at a module's top or inside a value.
+    write_tree({"users.nix": '{ lib, ... }: let pw = "hunter2"; in {\n'
+                             "  users.users.alice.initialPassword = pw;\n"
+                             '  users.users.bob = lib.mkIf true\n'
+                             '    (let hash = "$6$salt$hash"; in { hashedPassword = hash; });\n'
+                             "}\n"}, tmp_path / "bad")
+    assert [(f.line, f.message) for f in check(tmp_path / "bad", select=["NBT013"], now=NOW)] == [
+        (2, "users.users.alice.initialPassword is written in the repository"),
+        (4, "users.users.bob.hashedPassword is written in the repository")]
+    # A let-bound name whose value only evaluation knows is not a literal.
+    write_tree({"users.nix": "{ config, ... }: let pw = config.sops.secrets.pw.path; in {\n"
+                             "  users.users.alice.hashedPassword = pw;\n}\n"}, tmp_path / "good")
+    assert check(tmp_path / "good", select=["NBT013"], now=NOW) == []
+
+
+def test_a_colmena_hive_in_its_own_file_has_hosts(tmp_path: Path) -> None:
+    flake = "{\n  outputs = inputs: { colmena = import ./hive.nix inputs; };\n}\n"
+    hive = ("{ nixpkgs, ... }:\n{\n  meta.nixpkgs = import nixpkgs { system = \"x86_64-linux\"; };\n"
+            "  web = { name, ... }: { imports = [ ./hosts/web.nix ]; };\n}\n")
+    write_tree({"flake.nix": flake, "hive.nix": hive, "hosts/web.nix": ZFS_NODE}, tmp_path / "bad")
+    assert [f.message for f in check(tmp_path / "bad", select=["NBT009"], now=NOW)] == [
+        "host web uses ZFS but sets no networking.hostId"]
+    # A file whose meta is a package's (description, license) is no hive.
+    write_tree({"flake.nix": flake, "hive.nix": hive.replace("meta.nixpkgs = import nixpkgs { system = "
+                                                             '"x86_64-linux"; };', 'meta.description = "x";'),
+                "hosts/web.nix": ZFS_NODE}, tmp_path / "good")
+    assert check(tmp_path / "good", select=["NBT009"], now=NOW) == []
+
+
+def test_a_parked_file_nothing_uses_is_not_said_to_break_evaluation(tmp_path: Path) -> None:
+    # In a repository that builds hosts, a module no import, path or string refers to is
+    # parked: its removed options and parse errors break nothing.
+    old = "{ hardware.opengl.enable = true; }\n"
+    host = HOST_OK.replace("./hardware-configuration.nix ]", "./hardware-configuration.nix ./gpu.nix ]")
+    tree = {"flake.nix": flake_hosts("a"), "hosts/a/hardware-configuration.nix": HW_OK,
+            "hosts/a/configuration.nix": host, "hosts/a/gpu.nix": old}
+    write_tree(tree, tmp_path / "used")
+    assert [f.path for f in check(tmp_path / "used", select=["NBT015"], now=NOW)] == ["hosts/a/gpu.nix"]
+    write_tree({**tree, "hosts/a/configuration.nix": HOST_OK, "hosts/a/broken.nix": "{ a = ; }\n"},
+               tmp_path / "parked")
+    assert check(tmp_path / "parked", select=["NBT015", "NBT017"], now=NOW) == []
+
+
+def test_a_file_of_comments_only_is_parked_unless_imported(tmp_path: Path) -> None:
+    require_tool("nix-instantiate")
+    parked = "# { programs.direnv.enable = true; }\n"
+    write_tree({"programs/default.nix": "{ imports = [ ./git.nix ]; }\n", "programs/git.nix": "{ }\n",
+                "programs/direnv.nix": parked}, tmp_path / "parked")
+    assert check(tmp_path / "parked", select=["NBT017"], now=NOW) == []
+    write_tree({"programs/default.nix": "{ imports = [ ./git.nix ./direnv.nix ]; }\n",
+                "programs/git.nix": "{ }\n", "programs/direnv.nix": parked}, tmp_path / "imported")
+    assert [f.path for f in check(tmp_path / "imported", select=["NBT017"], now=NOW)] == ["programs/direnv.nix"]
+
+
+def test_a_folder_read_by_a_function_keeps_its_files_in_use(tmp_path: Path) -> None:
+    # `imports = validFiles ./.;` (readDir underneath) uses every file of the folder, even
+    # though the folder itself is imported elsewhere as ./modules.
+    loader = "{ lib, ... }: let files = dir: builtins.attrNames (builtins.readDir dir); in\n" \
+             "{ imports = map (f: ./. + \"/${f}\") (builtins.filter (f: f != \"default.nix\") (files ./.)); }\n"
+    host = HOST_OK.replace("./hardware-configuration.nix ]", "./hardware-configuration.nix ../../modules ]")
+    write_tree({"flake.nix": flake_hosts("a"), "hosts/a/hardware-configuration.nix": HW_OK,
+                "hosts/a/configuration.nix": host, "modules/default.nix": loader,
+                "modules/gpu.nix": "{ hardware.opengl.enable = true; }\n"}, tmp_path)
+    assert [f.path for f in check(tmp_path, select=["NBT015"], now=NOW)] == ["modules/gpu.nix"]
+
+
+def test_a_module_input_on_its_default_branch_is_not_told_to_follow_a_release(tmp_path: Path) -> None:
+    flake = ('{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";\n'
+             '  inputs.sops-nix.url = "github:Mic92/sops-nix%s";\n  outputs = _: { };\n}\n')
+    lock_text = lock({"nixpkgs": gh("nixpkgs"), "nixpkgs_2": gh("nixpkgs"),
+                      "sops-nix": {**gh("sops-nix", owner="Mic92"), "inputs": {"nixpkgs": "nixpkgs_2"}}},
+                     {"nixpkgs": "nixpkgs", "sops-nix": "sops-nix"})
+    # Its default branch tracks unstable: following nixos-26.05 would break it.
+    write_tree({"flake.nix": flake % "", "flake.lock": lock_text}, tmp_path / "default")
+    assert check(tmp_path / "default", select=["NBT005"], now=NOW) == []
+    write_tree({"flake.nix": flake % "/release-26.05", "flake.lock": lock_text}, tmp_path / "release")
+    assert [f.rule for f in check(tmp_path / "release", select=["NBT005"], now=NOW)] == ["NBT005"]
+
+
+def test_a_pool_of_processes_finds_what_one_process_finds(tmp_path: Path) -> None:
+    # Per-file results cross process boundaries as plain data; nothing may be lost on the way.
+    tree = {**CASES["NBT003"][0], **CASES["NBT013"][0], **CASES["NBT015"][0],
+            "flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": ZFS_HOST,
+            "hosts/a/hardware-configuration.nix": HW_OK}
+    write_tree(tree, tmp_path)
+    alone = check(tmp_path, now=NOW, jobs=1)
+    assert {f.rule for f in alone} >= {"NBT003", "NBT009", "NBT013"}
+    assert check(tmp_path, now=NOW, jobs=2) == alone

@@ -1,4 +1,4 @@
-"""The model the rules query: files parsed once, their settings, hosts and flakes."""
+"""The model the rules query: each file's facts, the hosts, the flakes, scripts and docs."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tree_sitter
-
 from scaffold import nixparse, process
+from scaffold.check.collect import FileContext, collect
+from scaffold.check.facts import FileFacts, Import
 from scaffold.check.flakes import Flake
+from scaffold.check.model import REGISTRY, Finding
+from scaffold.check.nixfile import SELF_MODULE, NixFile
 from scaffold.errors import NixbtwError
 
 SKIP_DIRS = frozenset({".git", ".direnv", "node_modules", "result", ".venv", "__pycache__"})
@@ -24,170 +26,11 @@ SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".fish")
 SCRIPT_NAMES = frozenset({".bashrc", ".zshrc", ".profile", ".envrc", "justfile", "Justfile", ".justfile",
                           "Makefile", "makefile"})
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".org", ".adoc")
+# Files tools and people start from, which nothing in the repository imports.
+ENTRY_POINTS = frozenset({"flake.nix", "default.nix", "shell.nix", "configuration.nix", "home.nix",
+                          "darwin-configuration.nix", "hardware-configuration.nix", "release.nix"})
 string_value = nixparse.string_value
 _ZSH_STAMP = re.compile(r"^: [0-9]+:[0-9]+;")
-
-# Functions that build a system from a list of modules, and the kind they build.
-BUILDERS = {"nixosSystem": "nixos", "darwinSystem": "darwin", "homeManagerConfiguration": "home",
-            "lib.nixosSystem": "nixos", "evalModules": "nixos"}
-_FILE_QUERY = """
-(spath_expression) @spath
-(path_expression) @path
-(apply_expression) @apply
-(string_expression) @string
-(indented_string_expression) @string
-(binding attrpath: (attrpath (identifier) @key .) expression: (_) @value)
-"""
-_LISTS = frozenset({b"imports", b"modules", b"sharedModules"})
-# nixpkgs config names read wherever they are bound (a module, `import nixpkgs { }`, a let):
-# the value's shape says what it does, wherever it is written.
-_POLICY = frozenset({b"allowUnfree", b"allowUnfreePredicate", b"allowInsecurePredicate",
-                     b"permittedInsecurePackages"})
-# `lib.optional cond x` and `lib.optionals cond [ ... ]` inside a modules list.
-_OPTIONAL = frozenset({"optional", "optionals", "optionalAttrs"})
-# How a flake refers to its own module outputs: self.nixosModules.x, inputs.self..., outputs...
-SELF_MODULE = re.compile(r"^(?:inputs\.)?(?:self|outputs)\.(?:flake\.)?"
-                         r"((?:nixos|darwin|home|homeManager)Modules)\.([\w'-]+|\"[^\"]+\")$")
-MODULE_OUTPUTS = frozenset({"nixosModules", "darwinModules", "homeModules", "homeManagerModules"})
-
-
-@dataclass(frozen=True, slots=True)
-class Import:
-    line: int
-    target: str | None  # a repository-relative file, or None when it cannot be followed
-    text: str
-
-
-@dataclass
-class NixFile:
-    rel: str
-    source: bytes
-    tree: tree_sitter.Tree
-
-    @functools.cached_property
-    def found(self) -> dict[str, list[tree_sitter.Node]]:
-        found = nixparse.captures(self.tree.root_node, _FILE_QUERY + nixparse.BINDERS)
-        out = {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in found.items()}
-        # Bindings by their last name, filtered here: query predicates cost more than this.
-        # Keys and values pair up in order (a binding's key precedes its value and nested ones).
-        lists, hives, policy = [], [], []
-        for key, value in zip(out.pop("key", []), out.pop("value", []), strict=True):
-            name = key.text
-            if name in _POLICY:
-                policy.append(value)
-            if name in _LISTS:
-                lists.append(value)
-            elif name == b"colmena" and key.prev_named_sibling is None:
-                hives.append(value)
-        out["list"], out["hive"], out["policy"] = lists, hives, policy
-        return out
-
-    def nodes(self, kind: str) -> list[tree_sitter.Node]:
-        """Nodes of one kind captured by the file query (spath, path, apply, string)."""
-        return self.found.get(kind, [])
-
-    @functools.cached_property
-    def policy(self) -> list[nixparse.Setting]:
-        """Every binding of a nixpkgs config policy name, as a setting named by its attrpath as
-        written (`nixpkgs.config.allowUnfree`, `config.allowUnfree`, `allowUnfree`)."""
-        out = []
-        for value in self.nodes("policy"):
-            binding = value.parent
-            attrpath = binding.child_by_field_name("attrpath") if binding is not None else None
-            if binding is None or attrpath is None:
-                continue
-            path = tuple(nixparse.attr_name(a) for a in attrpath.named_children)
-            out.append(nixparse.Setting(path, binding.start_point[0] + 1, value, nixparse.leaf(value)))
-        return out
-
-    @functools.cached_property
-    def module_items(self) -> list[tree_sitter.Node]:
-        """Each element of every `imports`, `modules` and `sharedModules` list, through `++`,
-        parentheses, mk* wrappers and lib.optional(s)."""
-        out: list[tree_sitter.Node] = []
-        for value in self.nodes("list"):
-            out.extend(_list_items(value))
-        return out
-
-    @functools.cached_property
-    def settings(self) -> list[nixparse.Setting]:
-        """The module's own settings, and those of modules written inline in lists."""
-        try:
-            out = list(nixparse.settings(self.tree.root_node))
-            seen = {(s.path, s.line) for s in out}
-            for item in self.module_items:
-                if nixparse.unwrap(item).type in ("attrset_expression", "rec_attrset_expression"):
-                    for s in nixparse.settings(item):
-                        if (s.path, s.line) not in seen:
-                            seen.add((s.path, s.line))
-                            out.append(s)
-            return out
-        except RecursionError:  # absurdly deep nesting: nothing to read as a module
-            return []
-
-    @functools.cached_property
-    def paths(self) -> set[str]:
-        return {".".join(s.path) for s in self.settings}
-
-    def sets(self, *path: str) -> bool:
-        return any(s.path[: len(path)] == path for s in self.settings)
-
-    @functools.cached_property
-    def declares_options(self) -> bool:
-        """A module that declares options is a library module, not a host."""
-        return any(s.path[:1] == ("options",) for s in self.settings)
-
-    @functools.cached_property
-    def zfs_line(self) -> int | None:
-        """The line that turns ZFS on: a setting, never a word in a comment."""
-        if b"zfs" not in self.source and b"zpool" not in self.source:
-            return None
-        for s in self.settings:
-            value = s.literal if s.path[:1] in (("boot",), ("fileSystems",)) else None
-            if s.path[:2] == ("boot", "supportedFilesystems") and (
-                    ("zfs" in s.path[2:3] and value is not False)
-                    or (isinstance(value, list) and "zfs" in value)):
-                return s.line
-            if s.path[:2] == ("boot", "zfs") and s.path[-1] in ("extraPools", "devNodes"):
-                return s.line
-            if s.path[:1] == ("fileSystems",) and s.path[-1] == "fsType" and value == "zfs":
-                return s.line
-            if s.path[:3] == ("disko", "devices", "zpool"):
-                return s.line
-        return None
-
-    @functools.cached_property
-    def imports(self) -> list[Import]:
-        """Files this file pulls in: `imports`, builder `modules` lists, `import ./x` and
-        home-manager users given as a path (home-manager.users.alice = ./home.nix)."""
-        out = [self._import(item) for item in self.module_items]
-        for apply in self.nodes("apply"):
-            fn = apply.child_by_field_name("function")
-            arg = apply.child_by_field_name("argument")
-            if fn is not None and arg is not None and nixparse.text(fn) == "import" \
-                    and arg.type == "path_expression":
-                out.append(self._import(arg))
-        for s in self.settings:
-            if s.path[:2] == ("home-manager", "users") and len(s.path) == 3 and s.value is not None \
-                    and s.value.type == "path_expression":
-                out.append(self._import(s.value))
-        return out
-
-    def _import(self, node: tree_sitter.Node) -> Import:
-        inner = nixparse.unwrap(node)
-        if inner.type == "apply_expression":  # import ./x.nix args
-            fn = inner.child_by_field_name("function")
-            while fn is not None and fn.type == "apply_expression":
-                inner, fn = fn, fn.child_by_field_name("function")
-            if fn is not None and nixparse.text(fn) == "import":
-                arg = inner.child_by_field_name("argument")
-                inner = arg if arg is not None else inner
-        if inner.type == "path_expression" and all(c.type == "path_fragment" for c in inner.named_children):
-            raw = nixparse.text(inner)
-            base = posixpath.dirname(self.rel)
-            target = posixpath.normpath(posixpath.join(base, raw)) if not raw.startswith(("/", "~")) else None
-            return Import(node.start_point[0] + 1, target, raw)
-        return Import(node.start_point[0] + 1, None, nixparse.text(node)[:80])
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,66 +44,65 @@ class Host:
     closed: bool  # every import was followed (none dynamic, none from another flake)
 
 
-@dataclass(frozen=True, slots=True)
-class ParseProblem:
-    line: int
-    column: int
-    message: str
-
-
 @dataclass
 class Repo:
     root: Path
     now: dt.datetime
     max_lock_age_days: int = 90
     files: list[str] = field(default_factory=list)
+    rules: frozenset[str] | None = None  # the rules whose per-file parts run; None: all
+    jobs: int | None = None  # processes for the per-file pass; None: by the number of files
 
     @functools.cached_property
-    def nix_files(self) -> list[NixFile]:
-        out = []
-        for rel in self.files:
-            if rel.endswith(".nix"):
-                try:
-                    source = (self.root / rel).read_bytes()
-                except OSError:
-                    continue
-                out.append(NixFile(rel, source, nixparse.parse(source)))
-        return out
+    def nix_files(self) -> list[FileFacts]:
+        ctx = FileContext(self.root, self.pinned_release,
+                          frozenset(REGISTRY) if self.rules is None else self.rules)
+        return collect(ctx, self.files, self.jobs)
 
     @functools.cached_property
-    def by_rel(self) -> dict[str, NixFile]:
+    def findings(self) -> list[Finding]:
+        """Findings of the per-file parts of the rules."""
+        found = [f for facts in self.nix_files for f in facts.findings]
+        if not any(f.path in self.unused for f in found):
+            return found
+        return [f for f in found if not (REGISTRY[f.rule].used_files_only and f.path in self.unused)]
+
+    @functools.cached_property
+    def unused(self) -> frozenset[str]:
+        """Nix files nothing refers to, in a repository that builds hosts: no import names them,
+        no path literal names them or a folder above them (readDir, import ./folder), no string
+        mentions their name, and they are no entry point. Parked files, old hosts kept around.
+        A module library (no hosts) has only its files of nothing but comments: its users
+        import its other files from outside."""
+        library = not self.hosts
+        imported = {i.target for f in self.nix_files for i in f.imports if i.target}
+        # a folder named by a path that is no import: readDir ./modules, "${./hosts}/${n}"
+        # (the repository's own root is a source tree, `src = ./.`, not a folder of modules)
+        folder_refs = {ref for f in self.nix_files for ref in f.path_refs} - {"."}
+        referred = imported | folder_refs
+        mentioned = frozenset().union(*(f.string_names for f in self.nix_files))
+        roots = {h.root for h in self.hosts}
+        out = set()
+        for f in self.nix_files:
+            name = f.rel.rsplit("/", 1)[-1]
+            if (library and not f.empty) or name in ENTRY_POINTS or f.rel in roots or f.rel in referred:
+                continue
+            folders = [f.rel.rsplit("/", n)[0] for n in range(1, f.rel.count("/") + 1)]
+            if any(folder in folder_refs for folder in folders):
+                continue
+            if name.removesuffix(".nix") in mentioned or (name == "default.nix" and folders and
+                                                         folders[0].rsplit("/", 1)[-1] in mentioned):
+                continue
+            out.add(f.rel)
+        return frozenset(out)
+
+    @functools.cached_property
+    def by_rel(self) -> dict[str, FileFacts]:
         return {f.rel: f for f in self.nix_files}
 
-    def resolve(self, target: str) -> NixFile | None:
+    def resolve(self, target: str) -> FileFacts | None:
         """A file an import names: the file itself, or a folder's default.nix."""
         return self.by_rel.get(target) or self.by_rel.get(posixpath.join(target, "default.nix"))
-
-    @functools.cached_property
-    def parse_problems(self) -> dict[str, ParseProblem]:
-        """Files Nix refuses, with Nix's own position and words where Nix is installed.
-
-        tree-sitter errors and the cheap suspects (undefined names, attributes defined
-        twice, no expression) are confirmed by nix-instantiate --parse, file by file.
-        """
-        out: dict[str, ParseProblem] = {}
-        for f in self.nix_files:
-            root = f.tree.root_node
-            try:
-                suspects = [] if root.has_error else nixparse.suspects(f.tree, f.found)
-            except RecursionError:  # absurd nesting: let Nix judge it
-                suspects = [(1, 1, "deep nesting")]
-            if not root.has_error and not suspects:
-                continue
-            try:
-                proc = process.run(["nix-instantiate", "--parse", str(self.root / f.rel)], check=False)
-            except NixbtwError:  # no Nix here: trust tree-sitter's syntax errors only
-                if root.has_error:
-                    bad = _first_error(root)
-                    out[f.rel] = ParseProblem(bad.start_point[0] + 1, bad.start_point[1] + 1, "syntax error")
-                continue
-            if proc.returncode != 0:
-                out[f.rel] = ParseProblem(*nixparse.nix_error(proc.stderr))
-        return out
 
     @functools.cached_property
     def _texts(self) -> list[tuple[str, str, bool]]:
@@ -285,10 +127,23 @@ class Repo:
 
     @functools.cached_property
     def teaches_channels(self) -> bool:
-        """Docs that tell users to add or update a channel: the project supports channels on
-        purpose (nix-darwin, disko, NixOS-WSL), so its channel lookups are intent."""
-        return any("nix-channel" in line
-                   for rel, is_doc, lines in self._commands if is_doc for _n, line in lines)
+        """Docs that tell users to add a channel the flake does not already pin: the project
+        supports channels on purpose (nix-darwin, disko, NixOS-WSL teach their own channel),
+        so its channel lookups are intent. A channel for an input the flake has (a personal
+        config's old nixos-hardware instructions) is a leftover, not intent."""
+        top = [flake for flake in self.flakes if flake.folder == ""]  # not a template's flake
+        pinned = {name.lower() for flake in top for name in flake.inputs} | {
+            _project_of(i.url) for flake in top for i in flake.inputs.values() if i.url}
+        for _rel, is_doc, lines in self._commands:
+            for _n, line in lines if is_doc else ():
+                command = _CHANNEL_COMMAND.search(line) if "nix-channel" in line else None
+                if command is None:
+                    continue
+                channel = _project_of(command.group(2)) if command.group(1) == "add" else \
+                    (command.group(2) or "").lower()  # --update [name]: all channels, or that one
+                if channel not in pinned:
+                    return True
+        return False
 
     def commands(self, *, docs: bool = True) -> Iterator[tuple[str, int, str]]:
         """(rel, line number, command) of scripts, history and, with docs, docs' code blocks."""
@@ -298,14 +153,11 @@ class Repo:
                     yield rel, number, line
 
     @functools.cached_property
-    def by_directory(self) -> dict[str, list[NixFile]]:
-        out: dict[str, list[NixFile]] = {}
-        for f in self.nix_files:
-            out.setdefault(posixpath.dirname(f.rel), []).append(f)
-        return out
-
-    @functools.cached_property
     def in_git(self) -> bool:
+        """Inside a git work tree, asked of the file system first (a git process per check
+        costs more than the rest of a small repository), then of git."""
+        if not any((folder / ".git").exists() for folder in (self.root.resolve(), *self.root.resolve().parents)):
+            return False
         try:
             probe = process.run(["git", "-C", str(self.root), "rev-parse", "--is-inside-work-tree"],
                                 check=False)
@@ -315,16 +167,19 @@ class Repo:
 
     @functools.cached_property
     def flakes(self) -> list[Flake]:
-        """The repository's flake and its sub-flakes, each with inputs and lock."""
+        """The repository's flake and its sub-flakes, each with inputs and lock (read before the
+        per-file pass: the pinned release is part of what per-file rules know)."""
         out = []
-        for f in self.nix_files:
-            if f.rel == "flake.nix" or f.rel.endswith("/flake.nix"):
-                out.append(Flake.read(self.root, f.rel, f.settings))
+        for rel in self.files:
+            if rel == "flake.nix" or rel.endswith("/flake.nix"):
+                f = NixFile.read(self.root, rel)
+                if f is not None:
+                    out.append(Flake.read(self.root, rel, f.settings))
         return out
 
     @property
     def has_flake(self) -> bool:
-        return any(f.rel == "flake.nix" for f in self.nix_files)
+        return any(f.rel == "flake.nix" for f in self.flakes)
 
     def flake_for(self, rel: str) -> Flake | None:
         """The innermost flake whose folder holds this file."""
@@ -342,19 +197,9 @@ class Repo:
 
     @functools.cached_property
     def hosts(self) -> list[Host]:
-        """Hosts from what flakes build (nixosSystem & co., clan machines), else folders."""
-        roots: list[tuple[str, str, list[Import]]] = []
-        for f in self.nix_files:
-            for apply in f.nodes("apply"):
-                kind = _builder_kind(apply)
-                if kind is None:
-                    continue
-                arg = apply.child_by_field_name("argument")
-                if arg is None:
-                    continue
-                modules = _modules_of(f, arg)
-                roots.append((f"{f.rel}:{apply.start_point[0] + 1}", kind, modules))
-        roots.extend(self._colmena_nodes())
+        """Hosts from what flakes build (nixosSystem & co., colmena nodes, clan machines), else
+        folders."""
+        roots = [(r.name, r.kind, list(r.modules)) for f in self.nix_files for r in f.roots]
         for rel in self.files:  # clan: machines/<name>/configuration.nix is imported by clan-core
             parts = rel.split("/")
             if len(parts) == 3 and parts[0] == "machines" and parts[2] == "configuration.nix" and \
@@ -363,67 +208,30 @@ class Repo:
                 roots.append((parts[1], "nixos", [Import(1, rel, rel), Import(1, None, "<clan-core>")]))
         if not roots:
             for f in self.nix_files:
-                if f.rel.rsplit("/", 1)[-1] in ("configuration.nix", "darwin-configuration.nix",
-                                                 "home.nix") and not f.declares_options:
-                    kind = {"darwin-configuration.nix": "darwin", "home.nix": "home"}.get(
-                        f.rel.rsplit("/", 1)[-1], "nixos")
+                name = f.rel.rsplit("/", 1)[-1]
+                if name in ("configuration.nix", "darwin-configuration.nix", "home.nix") \
+                        and not f.declares_options:
+                    kind = {"darwin-configuration.nix": "darwin", "home.nix": "home"}.get(name, "nixos")
                     if kind != "nixos" or f.sets("boot", "loader") or f.sets("system", "stateVersion"):
                         roots.append((f.rel, kind, [Import(1, f.rel, f.rel)]))
         return [self._host(name, kind, modules) for name, kind, modules in roots]
-
-    def _colmena_nodes(self) -> Iterator[tuple[str, str, list[Import]]]:
-        """colmena = { meta; defaults; <node> = module; } and colmena.lib.makeHive { ... }:
-        every node is a NixOS host built from its module and the defaults."""
-        for f in self.nix_files:
-            if b"colmena" not in f.source:
-                continue
-            hives = f.nodes("hive") + [arg for apply in f.nodes("apply")
-                                       if nixparse.text(apply.child_by_field_name("function")).endswith("makeHive")
-                                       and (arg := apply.child_by_field_name("argument")) is not None]
-            for node in hives:
-                hive = nixparse.unwrap(node)
-                if hive.type not in ("attrset_expression", "rec_attrset_expression"):
-                    continue
-                members: dict[str, tree_sitter.Node] = {}
-                for binding_set in hive.named_children:
-                    for binding in binding_set.named_children if binding_set.type == "binding_set" else []:
-                        attrpath = binding.child_by_field_name("attrpath")
-                        value = binding.child_by_field_name("expression")
-                        if binding.type == "binding" and attrpath is not None and value is not None \
-                                and len(attrpath.named_children) == 1:
-                            members[nixparse.attr_name(attrpath.named_children[0])] = value
-                defaults = [_module_import(f, members["defaults"])] if "defaults" in members else []
-                for name, value in members.items():
-                    if name not in ("meta", "defaults", nixparse.DYNAMIC):
-                        yield name, "nixos", [_module_import(f, value), *defaults]
 
     @functools.cached_property
     def flake_modules(self) -> dict[tuple[str, str], str]:
         """(nixosModules, name) -> the file a flake exports as that module."""
         out: dict[tuple[str, str], str] = {}
-        for flake in self.flakes:
-            f = self.by_rel.get(flake.rel)
-            for s in f.settings if f is not None else []:
-                path = s.path[1:] if s.path[:1] == ("outputs",) else s.path
-                path = path[1:] if path[:1] == ("flake",) else path  # flake-parts
-                if not path or path[0] not in MODULE_OUTPUTS:
-                    continue
-                value = s.value if s.value is not None else s.node
-                if len(path) == 2:
-                    target = _module_import(f, value).target if f is not None else None
-                    if target is not None:
-                        out[(path[0], path[1])] = target
-                elif len(path) == 1 and f is not None:  # nixosModules = import ./modules;
-                    target = _module_import(f, value).target
-                    folder = self.resolve(target) if target is not None else None
-                    if folder is None:
-                        continue
-                    for sub in folder.settings:
-                        if len(sub.path) == 1:
-                            inner = _module_import(folder, sub.value if sub.value is not None else sub.node)
-                            if inner.target is not None:
-                                out[(path[0], sub.path[0])] = inner.target
+        for f in self.nix_files:
+            for kind, name, target in f.exports:
+                if name:
+                    out[(kind, name)] = target
+                elif (folder := self.resolve(target)) is not None:  # nixosModules = import ./modules;
+                    for sub, file in folder.named_modules:
+                        out[(kind, sub)] = file
         return out
+
+    def closure(self, rel: str) -> Host:
+        """A module and every file it imports, as a host would have them."""
+        return self._host(rel, "module", [Import(1, rel, rel)])
 
     def _host(self, name: str, kind: str, modules: list[Import]) -> Host:
         seen: list[str] = []
@@ -451,79 +259,24 @@ class Repo:
         return Host(name, kind, root or "", tuple(seen), closed)
 
 
-def _list_items(node: tree_sitter.Node, depth: int = 0) -> list[tree_sitter.Node]:
-    """The elements of a modules list written as `[ ... ] ++ lib.optionals c [ ... ] ++ f x`;
-    an operand that is no list stands for itself (an import that cannot be followed)."""
-    node = nixparse.leaf(node)
-    if node.type == "list_expression":
-        return [c for c in node.named_children if c.type != "comment"]
-    if depth < 16 and node.type == "binary_expression":
-        op = node.child_by_field_name("operator")
-        if op is not None and nixparse.text(op) == "++":
-            return [item for side in ("left", "right") if (part := node.child_by_field_name(side)) is not None
-                    for item in _list_items(part, depth + 1)]
-    if depth < 16 and node.type == "apply_expression":
-        fn = node.child_by_field_name("function")
-        name = nixparse.text(fn.child_by_field_name("function") if fn is not None and
-                             fn.type == "apply_expression" else None).rsplit(".", 1)[-1]
-        arg = node.child_by_field_name("argument")
-        if name in _OPTIONAL and arg is not None:
-            return _list_items(arg, depth + 1) if nixparse.leaf(arg).type in (
-                "list_expression", "binary_expression") else [arg]
-    return [node]
+_CHANNEL_COMMAND = re.compile(r"nix-channel\s+--(add|update)(?:\s+([^\s#;&|]+))?")
+
+
+def _project_of(url: str) -> str:
+    """The repository a channel or input URL names: .../nixos-hardware/archive/x.tar.gz and
+    github:NixOS/nixos-hardware are both nixos-hardware."""
+    if "nixos.org/channels" in url:
+        return "nixpkgs"
+    path = url.split(":", 1)[-1].split("?", 1)[0]
+    parts = [p for p in path.split("/") if p and p not in ("github.com", "gitlab.com")]
+    if "archive" in parts:
+        parts = parts[: parts.index("archive")]
+    return (parts[1] if len(parts) > 1 else parts[0] if parts else "").lower().removesuffix(".git")
 
 
 def _harmless(text: str) -> bool:
     """Imports that cannot supply host settings such as stateVersion or a hostId."""
     return text.startswith(("(modulesPath", "\"${modulesPath}", "modulesPath"))
-
-
-def _builder_kind(apply: tree_sitter.Node) -> str | None:
-    fn = apply.child_by_field_name("function")
-    if fn is None or fn.type == "apply_expression":
-        return None
-    name = nixparse.text(fn)
-    return BUILDERS.get(name.rsplit(".", 1)[-1]) if name.rsplit(".", 1)[-1] in (
-        "nixosSystem", "darwinSystem", "homeManagerConfiguration") else None
-
-
-def _modules_of(f: NixFile, arg: tree_sitter.Node) -> list[Import]:
-    node = nixparse.unwrap(arg)
-    if node.type not in ("attrset_expression", "rec_attrset_expression"):
-        return [Import(arg.start_point[0] + 1, None, "<dynamic>")]
-    out = []
-    for binding_set in node.named_children:
-        for binding in binding_set.named_children if binding_set.type == "binding_set" else []:
-            attrpath = binding.child_by_field_name("attrpath")
-            value = binding.child_by_field_name("expression")
-            if attrpath is None or value is None or nixparse.text(attrpath) != "modules":
-                continue
-            for item in _list_items(value):
-                inner = nixparse.unwrap(item)
-                if inner.type in ("attrset_expression", "function_expression"):
-                    out.append(Import(item.start_point[0] + 1, f.rel, "<inline>"))
-                else:
-                    out.append(f._import(item))
-    return out
-
-
-def _module_import(f: NixFile, value: tree_sitter.Node) -> Import:
-    """A module given as a value: a path or `import ./x` is followed; written inline, it is
-    part of this file."""
-    inner = nixparse.unwrap(value)
-    if inner.type in ("attrset_expression", "rec_attrset_expression", "function_expression"):
-        return Import(value.start_point[0] + 1, f.rel, "<inline>")
-    return f._import(value)
-
-
-def _first_error(root: tree_sitter.Node) -> tree_sitter.Node:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "ERROR" or node.is_missing:
-            return node
-        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
-    return root
 
 
 def command_lines(rel: str, text: str) -> Iterator[tuple[int, str]]:

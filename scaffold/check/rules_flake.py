@@ -58,9 +58,15 @@ def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
         roots = {t for t in root_inputs.values() if isinstance(t, str) and is_nixpkgs(flake.nodes.get(t))}
         if not roots:
             continue
+        release = flake.nixpkgs_release
         for name, target in sorted(root_inputs.items()):
             if not isinstance(target, str) or target in roots or \
                     _project(flake.nodes.get(target)) not in MODULE_INPUTS:
+                continue
+            written = flake.inputs.get(name)
+            if release is not None and written is not None and _default_branch(written.url):
+                # A module input on its default branch follows unstable: following a release
+                # nixpkgs would break it. Pinning its release branch is the fix (NBT006's).
                 continue
             for trail in _own_nixpkgs(flake, target, (name,), roots):
                 written = flake.inputs.get(name)
@@ -71,6 +77,13 @@ def several_nixpkgs(repo: Repo) -> Iterator[Finding]:
                               "every extra nixpkgs is another evaluation, another closure, and "
                               "modules built against another release",
                               f'add {follows}.follows = "nixpkgs" to {flake.rel}, then nix flake lock')
+
+
+def _default_branch(url: str | None) -> bool:
+    """github:owner/repo without a ref: the input follows its default branch."""
+    if not url or not url.startswith(("github:", "gitlab:", "sourcehut:")):
+        return False
+    return "?ref=" not in url and url.split(":", 1)[1].strip("/").count("/") == 1
 
 
 BRANCH = {

@@ -6,27 +6,26 @@ import re
 from collections.abc import Iterator
 
 from scaffold import nixparse, process
-from scaffold.check.context import Host, NixFile, Repo, string_value
-from scaffold.check.model import Finding, finding, rule
+from scaffold.check.collect import FileContext
+from scaffold.check.context import Host, Repo, string_value
+from scaffold.check.facts import FileFacts
+from scaffold.check.model import Finding, file_rule, finding, rule
+from scaffold.check.nixfile import NixFile
 
 UUID = re.compile(r"/dev/disk/by-uuid/([^\"'\s]+)")
 GENERATED_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|"
-                            r"[0-9A-F]{4}-[0-9A-F]{4}|[0-9a-f]{16}")
+                            r"[0-9A-F]{4}-[0-9A-F]{4}|[0-9a-fA-F]{16}")  # 16 hex: NTFS serials
 
 
-def _text(node: object) -> str:
-    return (getattr(node, "text", b"") or b"").decode("utf-8", "replace")
-
-
-def host_files(repo: Repo, host: Host) -> list[NixFile]:
+def host_files(repo: Repo, host: Host) -> list[FileFacts]:
     return [f for rel in host.files if (f := repo.by_rel.get(rel)) is not None]
 
 
-def _sets(files: list[NixFile], *path: str) -> bool:
+def _sets(files: list[FileFacts], *path: str) -> bool:
     return any(f.sets(*path) for f in files)
 
 
-def uses_zfs(files: list[NixFile]) -> tuple[NixFile, int] | None:
+def uses_zfs(files: list[FileFacts]) -> tuple[FileFacts, int] | None:
     """Where ZFS is turned on: a setting, never a word in a comment."""
     for f in files:
         if f.zfs_line is not None:
@@ -34,7 +33,7 @@ def uses_zfs(files: list[NixFile]) -> tuple[NixFile, int] | None:
     return None
 
 
-def _no_hardware_needed(files: list[NixFile]) -> bool:
+def _no_hardware_needed(files: list[FileFacts]) -> bool:
     """Containers, WSL, VMs, installers and facter reports need no hardware file."""
     for path in (("boot", "isContainer"), ("wsl", "enable"), ("hardware", "facter"), ("fileSystems",),
                  ("disko", "devices"), ("virtualisation",), ("boot", "loader", "grub", "devices"),
@@ -67,19 +66,22 @@ def hardware_configuration(repo: Repo) -> Iterator[Finding]:
             yield finding("NBT008", f.rel, 1, 1, f"{f.rel} is not imported by any file",
                           "its filesystems and kernel modules never reach the system",
                           "add ./hardware-configuration.nix to the host's imports")
-    for f in repo.nix_files:
-        if not f.rel.endswith("hardware-configuration.nix"):
-            continue
-        for node in f.nodes("string"):
-            value = string_value(node) or ""
-            match = UUID.search(value)
-            if match and not GENERATED_UUID.fullmatch(match.group(1)):
-                yield finding("NBT008", f.rel, node.start_point[0] + 1,
-                              1, f"{match.group(1)} does not look like a UUID nixos-generate-config writes",
-                              "a typed or invented UUID mounts nothing, and the machine boots into "
-                              "an emergency shell",
-                              "regenerate the file on the machine (nixos-generate-config), or use "
-                              "/dev/disk/by-label/...")
+
+
+@file_rule("NBT008")
+def edited_uuids(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    if not f.rel.endswith("hardware-configuration.nix"):
+        return
+    for node in f.nodes("string"):
+        value = string_value(node) or ""
+        match = UUID.search(value)
+        if match and not GENERATED_UUID.fullmatch(match.group(1)):
+            yield finding("NBT008", f.rel, node.start_point[0] + 1,
+                          1, f"{match.group(1)} does not look like a UUID nixos-generate-config writes",
+                          "a typed or invented UUID mounts nothing, and the machine boots into "
+                          "an emergency shell",
+                          "regenerate the file on the machine (nixos-generate-config), or use "
+                          "/dev/disk/by-label/...")
 
 
 @rule("NBT009", "zfs-without-hostid", "ZFS without networking.hostId", "error")
@@ -104,7 +106,7 @@ def zfs_latest(repo: Repo) -> Iterator[Finding]:
             continue
         for f in files:
             for s in f.settings:
-                value = _text(s.value)
+                value = s.text
                 if s.path == ("boot", "kernelPackages") and "linuxPackages_latest" in value and \
                         "zfs" not in value.lower():
                     yield finding("NBT010", f.rel, s.line, 1, "ZFS with the newest kernel",
@@ -114,16 +116,27 @@ def zfs_latest(repo: Repo) -> Iterator[Finding]:
                                   "like pkgs.linuxPackages_6_12")
 
 
+VIDEO_DRIVERS = ("services", "xserver", "videoDrivers")
+
+
 @rule("NBT011", "nvidia-open-unset", "NVIDIA driver without hardware.nvidia.open", "error")
 def nvidia_open(repo: Repo) -> Iterator[Finding]:
-    groups = [(host_files(repo, h), h.closed) for h in repo.hosts] + [([f], False) for f in repo.nix_files]
-    for files, closed in groups:
+    # (files, where to report): a host's files, or in a module library each module that picks
+    # the driver together with what it imports (nixos-hardware's laptop modules import the
+    # GPU-generation module that sets open).
+    groups: list[tuple[list[FileFacts], str | None]] = [
+        (host_files(repo, h), None) for h in repo.hosts if h.closed]
+    if not repo.hosts:
+        for f in repo.nix_files:
+            if f.sets(*VIDEO_DRIVERS) and (module := repo.closure(f.rel)).closed:
+                groups.append((host_files(repo, module), f.rel))
+    for files, where in groups:
+        if _sets(files, "hardware", "nvidia", "open"):
+            continue
         for f in files:
-            for s in f.settings:
+            for s in f.settings if where in (None, f.rel) else ():
                 value = s.literal
-                if (s.path == ("services", "xserver", "videoDrivers") and isinstance(value, list)
-                        and "nvidia" in value and not _sets(files, "hardware", "nvidia", "open")
-                        and (closed or (len(files) == 1 and not repo.hosts))):
+                if s.path == VIDEO_DRIVERS and isinstance(value, list) and "nvidia" in value:
                     yield finding("NBT011", f.rel, s.line, 1, "hardware.nvidia.open is not set",
                                   "drivers 560 and newer refuse to build until you choose",
                                   "set hardware.nvidia.open = true for Turing (GTX 16xx, RTX) and "

@@ -9,17 +9,25 @@ import posixpath
 import re
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 
 import tree_sitter
 
 from scaffold import nixparse, releases
+from scaffold.check.collect import FileContext
 from scaffold.check.context import Repo, string_value
-from scaffold.check.model import Finding, finding, rule
+from scaffold.check.model import Finding, file_rule, finding, rule
+from scaffold.check.nixfile import NixFile
 from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
 
 PRIVATE_KEY_NAME = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|[^/]+\.key)$")
 MAYBE_KEY = re.compile(r"(^|/)([^/]+\.pem|keys\.txt)$")
 SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)")
+# Code named after secrets (easy-secret.sh, secrets.nix) is a program, not a secret.
+CODE_SUFFIXES = (".sh", ".bash", ".zsh", ".fish", ".py", ".nix", ".lua", ".js", ".ts", ".rb", ".pl")
+# Password hashes as crypt(5), mosquitto, Authelia and PHP write them: crackable offline.
+PASSWORD_HASH = re.compile(r"^\$(?:1|2[abxy]|5|6|7|y|gy|sha1|md5|argon2(?:id|i|d)|pbkdf2(?:-sha[0-9]+)?|scrypt)\$"
+                           r"[^$]*\$")
 PASSWORD_OPTIONS = ("password", "initialPassword", "hashedPassword", "initialHashedPassword")
 UNFREE_FIX = 'allow packages by name: nixpkgs.config.allowUnfreePredicate = pkg: ' \
     'builtins.elem (lib.getName pkg) [ "steam" ];'
@@ -46,31 +54,37 @@ def _function(s: nixparse.Setting) -> tree_sitter.Node | None:
 
 
 def _always_true(node: tree_sitter.Node | None) -> bool:
-    """`_: true` and friends: a predicate that admits everything."""
+    """`_: true` and friends: a predicate that admits everything, also when it says so first
+    (`pkg: lib.warn "allowing ${pkg.name}" true`, builtins.trace)."""
     if node is None:
         return False
     node = nixparse.unwrap(node)  # unwrap looks through the function to its body
+    for _ in range(4):
+        fn = node.child_by_field_name("function") if node.type == "apply_expression" else None
+        if fn is None or fn.type != "apply_expression" or \
+                text(fn.child_by_field_name("function")).rsplit(".", 1)[-1] not in ("warn", "trace"):
+            break
+        node = nixparse.unwrap(node.child_by_field_name("argument") or node)
     return node.type == "variable_expression" and text(node) == "true"
 
 
-@rule("NBT003", "blanket-allow-unfree", "allowUnfree = true for every package")
-def allow_unfree(repo: Repo) -> Iterator[Finding]:
-    for f in repo.nix_files:
-        seen: set[int] = set()
-        for s in f.policy:
-            if s.line in seen:
-                continue
-            if s.path[-1] == "allowUnfree" and s.literal is True:
-                seen.add(s.line)
-                yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} = true allows every unfree package",
-                              "a dependency can pull in unfree software without anyone noticing",
-                              UNFREE_FIX)
-            elif s.path[-1] == "allowUnfreePredicate" and (fn := _function(s)) is not None and \
-                    _always_true(fn):
-                seen.add(s.line)
-                yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} admits every package",
-                              "a predicate that is always true is allowUnfree = true by another name",
-                              UNFREE_FIX)
+@file_rule("NBT003", "blanket-allow-unfree", "allowUnfree = true for every package")
+def allow_unfree(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    seen: set[int] = set()
+    for s in f.policy:
+        if s.line in seen:
+            continue
+        if s.path[-1] == "allowUnfree" and s.literal is True:
+            seen.add(s.line)
+            yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} = true allows every unfree package",
+                          "a dependency can pull in unfree software without anyone noticing",
+                          UNFREE_FIX)
+        elif s.path[-1] == "allowUnfreePredicate" and (fn := _function(s)) is not None and \
+                _always_true(fn):
+            seen.add(s.line)
+            yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} admits every package",
+                          "a predicate that is always true is allowUnfree = true by another name",
+                          UNFREE_FIX)
 
 
 VERSIONED = re.compile(r"-[0-9]")
@@ -83,41 +97,30 @@ def _by_name_only(node: tree_sitter.Node) -> bool:
         body.replace("getName", "")
 
 
-@rule("NBT018", "insecure-without-version", "an insecure package admitted without its version")
-def insecure_without_version(repo: Repo) -> Iterator[Finding]:
-    for f in repo.nix_files:
-        for s in f.policy:
-            where = ".".join(s.path)
-            if s.path[-1:] == ("permittedInsecurePackages",) and s.value is not None and \
-                    s.value.type == "list_expression":
-                for item in s.value.named_children:
-                    name = string_value(item)
-                    if name is not None and not VERSIONED.search(name):
-                        yield finding("NBT018", f.rel, item.start_point[0] + 1, item.start_point[1] + 1,
-                                      f"{where} names {name!r} without a version",
-                                      "nixpkgs compares the full name-version, so this admits nothing; "
-                                      "widening it by name would admit every future vulnerable version",
-                                      f'name the exact version the error message shows, like "{name}-1.2.3"')
-            elif s.path[-1:] == ("allowInsecurePredicate",) and (fn := _function(s)) is not None:
-                if _always_true(fn):
-                    yield finding("NBT018", f.rel, s.line, 1, f"{where} admits every insecure package",
-                                  "a predicate that is always true silences every known vulnerability",
-                                  'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
-                elif _by_name_only(fn):
-                    yield finding("NBT018", f.rel, s.line, 1, f"{where} admits packages by name only",
-                                  "every future version of them is admitted too, even after a new "
-                                  "vulnerability is known",
-                                  'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
-
-
-def _in_default(node: tree_sitter.Node) -> bool:
-    """`{ pkgs ? import <nixpkgs> { } }:` is a fallback for nix-shell users, not a mix."""
-    parent = node.parent
-    while parent is not None:
-        if parent.type == "formal":
-            return True
-        parent = parent.parent
-    return False
+@file_rule("NBT018", "insecure-without-version", "an insecure package admitted without its version")
+def insecure_without_version(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    for s in f.policy:
+        where = ".".join(s.path)
+        if s.path[-1:] == ("permittedInsecurePackages",) and s.value is not None and \
+                s.value.type == "list_expression":
+            for item in s.value.named_children:
+                name = string_value(item)
+                if name is not None and not VERSIONED.search(name):
+                    yield finding("NBT018", f.rel, item.start_point[0] + 1, item.start_point[1] + 1,
+                                  f"{where} names {name!r} without a version",
+                                  "nixpkgs compares the full name-version, so this admits nothing; "
+                                  "widening it by name would admit every future vulnerable version",
+                                  f'name the exact version the error message shows, like "{name}-1.2.3"')
+        elif s.path[-1:] == ("allowInsecurePredicate",) and (fn := _function(s)) is not None:
+            if _always_true(fn):
+                yield finding("NBT018", f.rel, s.line, 1, f"{where} admits every insecure package",
+                              "a predicate that is always true silences every known vulnerability",
+                              'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
+            elif _by_name_only(fn):
+                yield finding("NBT018", f.rel, s.line, 1, f"{where} admits packages by name only",
+                              "every future version of them is admitted too, even after a new "
+                              "vulnerability is known",
+                              'list exact versions: permittedInsecurePackages = [ "olm-3.2.16" ];')
 
 
 @rule("NBT004", "channels-in-a-flake", "channel lookups or nix-channel in a flake repository")
@@ -127,11 +130,9 @@ def channels_in_flake(repo: Repo) -> Iterator[Finding]:
     for f in repo.nix_files:
         if repo.flake_for(f.rel) is None or f.rel.rsplit("/", 1)[-1] in ("shell.nix", "default.nix"):
             continue
-        for node in f.nodes("spath"):
-            if _in_default(node):
-                continue
-            yield finding("NBT004", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
-                          f"{text(node)} reads a channel in a repository with flake.nix",
+        for line, column, lookup in f.channel_lookups:
+            yield finding("NBT004", f.rel, line, column,
+                          f"{lookup} reads a channel in a repository with flake.nix",
                           "channels drift independently of flake.lock, and pure flake evaluation "
                           "refuses the lookup",
                           "use the flake's inputs (pass `inputs` through specialArgs)")
@@ -147,7 +148,7 @@ def _is_readfile(node: object) -> bool:
     return fn is not None and text(fn).split(".")[-1] == "readFile"
 
 
-def _holds_private_key(repo: Repo, rel: str, path_text: str) -> bool:
+def _holds_private_key(root: Path, rel: str, path_text: str) -> bool:
     """A key by name (id_ed25519, *.key), or a .pem / keys.txt whose content is a private key."""
     if path_text.endswith(".pub"):
         return False
@@ -155,7 +156,7 @@ def _holds_private_key(repo: Repo, rel: str, path_text: str) -> bool:
         return True
     if not MAYBE_KEY.search(path_text):
         return False
-    target = repo.root / posixpath.normpath(posixpath.join(posixpath.dirname(rel), path_text))
+    target = root / posixpath.normpath(posixpath.join(posixpath.dirname(rel), path_text))
     try:
         head = target.read_bytes()[:65536]
     except OSError:
@@ -163,47 +164,61 @@ def _holds_private_key(repo: Repo, rel: str, path_text: str) -> bool:
     return b"PRIVATE KEY" in head or b"AGE-SECRET-KEY" in head
 
 
-@rule("NBT012", "secret-in-store", "a secret or private key read into the Nix store", "error")
-def secret_in_store(repo: Repo) -> Iterator[Finding]:
-    for f in repo.nix_files:
-        for node in f.nodes("path"):
-            if _holds_private_key(repo, f.rel, text(node)):
+@file_rule("NBT012", "secret-in-store", "a secret or private key read into the Nix store", "error")
+def secret_in_store(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    for node in f.nodes("path"):
+        if _holds_private_key(ctx.root, f.rel, text(node)):
+            yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
+                          f"{text(node)} is a private key as a path literal",
+                          "a path literal copies the file into /nix/store, which every user "
+                          "and process can read",
+                          'refer to it as a string ("/var/lib/...") that only exists on the machine')
+    for node in f.nodes("apply") if b"readFile" in f.source else []:
+        arg = node.child_by_field_name("argument")
+        if _is_readfile(node) and arg is not None:
+            target = string_value(arg) or text(arg)
+            if (SECRETISH.search(target) and not target.endswith(CODE_SUFFIXES)) or \
+                    _holds_private_key(ctx.root, f.rel, target):
                 yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
-                              f"{text(node)} is a private key as a path literal",
-                              "a path literal copies the file into /nix/store, which every user "
-                              "and process can read",
-                              'refer to it as a string ("/var/lib/...") that only exists on the machine')
-        for node in f.nodes("apply"):
-            arg = node.child_by_field_name("argument")
-            if _is_readfile(node) and arg is not None:
-                target = string_value(arg) or text(arg)
-                if SECRETISH.search(target) or _holds_private_key(repo, f.rel, target):
-                    yield finding("NBT012", f.rel, node.start_point[0] + 1, node.start_point[1] + 1,
-                                  f"builtins.readFile {target} puts its content into the store",
-                                  "evaluation copies the content into derivations in /nix/store, "
-                                  "readable by everyone; encryption at rest is lost",
-                                  "let sops-nix or agenix decrypt it at activation and use the "
-                                  "runtime path (config.sops.secrets.<n>.path)")
+                              f"builtins.readFile {target} puts its content into the store",
+                              "evaluation copies the content into derivations in /nix/store, "
+                              "readable by everyone; encryption at rest is lost",
+                              "let sops-nix or agenix decrypt it at activation and use the "
+                              "runtime path (config.sops.secrets.<n>.path)")
 
 
-@rule("NBT013", "password-in-repo", "a password or password hash written in the repository", "error")
-def password_in_repo(repo: Repo) -> Iterator[Finding]:
-    for f in repo.nix_files:
-        for s in f.settings:
-            if (len(s.path) >= 4 and s.path[:2] == ("users", "users") and s.path[-1] in PASSWORD_OPTIONS
-                    and isinstance(s.literal, str) and s.literal not in ("", "!", "*")):
-                yield finding("NBT013", f.rel, s.line, 1,
-                              f"users.users.{s.path[2]}.{s.path[-1]} is written in the repository",
-                              "the repository and the world-readable store keep it forever; hashes "
-                              "can be cracked offline",
-                              "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
-            elif (len(s.path) >= 4 and s.path[:2] == ("users", "users")
-                  and s.path[-1] in ("hashedPassword", "initialHashedPassword") and s.literal == ""):
-                yield finding("NBT013", f.rel, s.line, 1,
-                              f"users.users.{s.path[2]}.{s.path[-1]} is empty: anyone can log in as "
-                              f"{s.path[2]} without a password",
-                              "an empty hash is a valid, empty password, not a locked account",
-                              'lock the account with "!" or give it a hashedPasswordFile')
+@file_rule("NBT013", "password-in-repo", "a password or password hash written in the repository", "error")
+def password_in_repo(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    reported: set[int] = set()
+    if b"assword" not in f.source:
+        return
+    for s in f.settings:
+        users = len(s.path) >= 4 and s.path[:2] in (("users", "users"), ("users", "extraUsers"))
+        if (users and s.path[-1] in PASSWORD_OPTIONS
+                and isinstance(s.literal, str) and s.literal not in ("", "!", "*")):
+            reported.add(s.line)
+            yield finding("NBT013", f.rel, s.line, 1, f"{'.'.join(s.path)} is written in the repository",
+                          "the repository and the world-readable store keep it forever; hashes "
+                          "can be cracked offline",
+                          "use hashedPasswordFile from sops-nix or agenix (or set it with passwd)")
+        elif (users and s.path[-1] in ("hashedPassword", "initialHashedPassword") and s.literal == ""):
+            reported.add(s.line)
+            yield finding("NBT013", f.rel, s.line, 1,
+                          f"users.users.{s.path[2]}.{s.path[-1]} is empty: anyone can log in as "
+                          f"{s.path[2]} without a password",
+                          "an empty hash is a valid, empty password, not a locked account",
+                          'lock the account with "!" or give it a hashedPasswordFile')
+    # Hashes wherever they are bound: a variables file users.users inherits from, a service's
+    # user list (mosquitto), a module kept in a let. A test VM's throwaway login is no secret,
+    # nor is a template's placeholder.
+    template = f.rel.startswith("templates/") or "/templates/" in f.rel
+    for where, line, value, in_vm in f.passwords if not template else ():
+        if line not in reported and not in_vm and isinstance(value, str) and PASSWORD_HASH.match(value):
+            reported.add(line)
+            yield finding("NBT013", f.rel, line, 1, f"{where} is a password hash written in the repository",
+                          "the repository and the world-readable store keep it forever; hashes "
+                          "can be cracked offline",
+                          "keep it in sops-nix or agenix and point the service at the decrypted file")
 
 
 def _keeps_window(options: str) -> bool:
@@ -213,31 +228,34 @@ def _keeps_window(options: str) -> bool:
 
 
 @rule("NBT014", "gc-deletes-every-generation", "garbage collection without a retention window")
-def gc_settings(repo: Repo) -> Iterator[Finding]:
+def gc_commands(repo: Repo) -> Iterator[Finding]:
     yield from gc_scripts(repo)
-    for f in repo.nix_files:
-        for s in f.settings:
-            if s.path[-3:] == ("nix", "gc", "options") and isinstance(s.literal, str) and \
-                    not _keeps_window(s.literal):
-                yield finding("NBT014", f.rel, s.line, 1, f"nix.gc.options = {s.literal!r} keeps no window",
-                              "without a window every old generation can go, and with it every rollback",
-                              'set nix.gc.options = "--delete-older-than 30d"')
-        # Commands inside Nix strings: shellAliases, writeShellScript bodies, activation scripts.
-        if b"nix-collect-garbage" not in f.source and b"delete-generations" not in f.source:
+
+
+@file_rule("NBT014")
+def gc_settings(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    for s in f.settings:
+        if s.path[-3:] == ("nix", "gc", "options") and isinstance(s.literal, str) and \
+                not _keeps_window(s.literal):
+            yield finding("NBT014", f.rel, s.line, 1, f"nix.gc.options = {s.literal!r} keeps no window",
+                          "without a window every old generation can go, and with it every rollback",
+                          'set nix.gc.options = "--delete-older-than 30d"')
+    # Commands inside Nix strings: shellAliases, writeShellScript bodies, activation scripts.
+    if b"nix-collect-garbage" not in f.source and b"delete-generations" not in f.source:
+        return
+    for node in f.nodes("string"):
+        if node.parent is not None and node.parent.type in ("string_expression",):
             continue
-        for node in f.nodes("string"):
-            if node.parent is not None and node.parent.type in ("string_expression",):
+        body = text(node)
+        for match in GC_ALL.finditer(body):
+            line_text = body[: match.end()].rsplit("\n", 1)[-1] + body[match.end():].split("\n", 1)[0]
+            if "--dry-run" in line_text or line_text.lstrip().startswith("#"):
                 continue
-            body = text(node)
-            for match in GC_ALL.finditer(body):
-                line_text = body[: match.end()].rsplit("\n", 1)[-1] + body[match.end():].split("\n", 1)[0]
-                if "--dry-run" in line_text or line_text.lstrip().startswith("#"):
-                    continue
-                line = node.start_point[0] + 1 + body[: match.start()].count("\n")
-                yield finding("NBT014", f.rel, line, 1, f"{match.group(0)!r} deletes every old generation",
-                              "with no old generation left there is nothing to roll back to when "
-                              "the next switch breaks the machine",
-                              "use nix-collect-garbage --delete-older-than 30d (or nix.gc with it)")
+            line = node.start_point[0] + 1 + body[: match.start()].count("\n")
+            yield finding("NBT014", f.rel, line, 1, f"{match.group(0)!r} deletes every old generation",
+                          "with no old generation left there is nothing to roll back to when "
+                          "the next switch breaks the machine",
+                          "use nix-collect-garbage --delete-older-than 30d (or nix.gc with it)")
 
 
 @functools.cache
@@ -248,12 +266,22 @@ def removed_options() -> list[dict[str, str]]:
 
 
 @functools.cache
-def _removed_by_first_name() -> dict[str, list[dict[str, str]]]:
-    """Entries indexed by their first attribute, so each setting meets only its candidates."""
-    out: dict[str, list[dict[str, str]]] = {}
+def _removed_by_first_names() -> dict[tuple[str, ...], list[dict[str, str]]]:
+    """Entries indexed by their first two attributes (one for a one-name option), so each
+    setting meets only its candidates; a placeholder (`<name>`) second name is indexed as "<>"."""
+    out: dict[tuple[str, ...], list[dict[str, str]]] = {}
     for entry in removed_options():
-        out.setdefault(entry["option"].split(".", 1)[0], []).append(entry)
+        names = entry["option"].split(".")[:2]
+        if len(names) == 2 and (names[1].startswith("<") or names[1] == "*"):
+            names[1] = "<>"
+        out.setdefault(tuple(names), []).append(entry)
     return out
+
+
+def _removed_candidates(path: tuple[str, ...]) -> list[dict[str, str]]:
+    index = _removed_by_first_names()
+    return index.get(path[:2], []) + index.get((path[0], "<>"), []) + index.get(path[:1], []) \
+        if path else []
 
 
 def _matches(pattern: str, path: tuple[str, ...]) -> bool:
@@ -265,32 +293,37 @@ def _matches(pattern: str, path: tuple[str, ...]) -> bool:
         p == q or (p.startswith("<") and p.endswith(">")) for p, q in zip(parts, path, strict=True))
 
 
-@rule("NBT015", "removed-option", "an option removed or renamed before the pinned release", "error")
-def removed_option(repo: Repo) -> Iterator[Finding]:
-    pinned = repo.pinned_release
-    for f in repo.nix_files:
-        for s in f.settings:
-            for entry in _removed_by_first_name().get(s.path[0] if s.path else "", []):
-                if not _matches(entry["option"], s.path):
-                    continue
-                if pinned and releases.version_key(pinned) < releases.version_key(entry["since"]):
-                    continue
-                where = f"NixOS {pinned}" if pinned else "current releases"
-                yield finding("NBT015", f.rel, s.line, 1,
-                           f"{'.'.join(s.path)} no longer exists in {where} "
-                           f"(gone since {entry['since']})",
-                           f"evaluation fails or warns; source: {entry['source']}",
-                           f"use {entry['replacement']}")
-                break
+@file_rule("NBT015", "removed-option", "an option removed or renamed before the pinned release", "error",
+           used_files_only=True)
+def removed_option(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    pinned = ctx.pinned_release
+    for s in f.settings:
+        for entry in _removed_candidates(s.path):
+            if not _matches(entry["option"], s.path):
+                continue
+            if pinned and releases.version_key(pinned) < releases.version_key(entry["since"]):
+                continue
+            where = f"NixOS {pinned}" if pinned else "current releases"
+            yield finding("NBT015", f.rel, s.line, 1,
+                          f"{'.'.join(s.path)} no longer exists in {where} (gone since {entry['since']})",
+                          f"evaluation fails or warns; source: {entry['source']}",
+                          f"use {entry['replacement']}")
+            break
 
 
-@rule("NBT017", "does-not-parse", "a Nix file or flake.lock that Nix refuses", "error")
-def does_not_parse(repo: Repo) -> Iterator[Finding]:
-    for rel, problem in sorted(repo.parse_problems.items()):
-        yield finding("NBT017", rel, problem.line, problem.column,
-                      f"Nix refuses {rel}: {problem.message}",
+@file_rule("NBT017", "does-not-parse", "a Nix file or flake.lock that Nix refuses", "error",
+           used_files_only=True)
+def does_not_parse(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    problem = f.parse_problem
+    if problem is not None:
+        yield finding("NBT017", f.rel, problem.line, problem.column,
+                      f"Nix refuses {f.rel}: {problem.message}",
                       "nothing in it can be evaluated, and every host that imports it fails",
                       "fix the file at this line (nix-instantiate --parse shows the same error)")
+
+
+@rule("NBT017")
+def lock_does_not_parse(repo: Repo) -> Iterator[Finding]:
     for flake in repo.flakes:
         if flake.lock_present and flake.lock is None:
             yield finding("NBT017", flake.lock_rel, 1, 1, f"{flake.lock_rel} is not a flake lock file",

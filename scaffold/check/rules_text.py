@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterator
 
 from scaffold import nixparse
+from scaffold.check.collect import FileContext
 from scaffold.check.context import Repo
-from scaffold.check.model import Finding, finding, rule
+from scaffold.check.model import Finding, file_rule, finding, rule
+from scaffold.check.nixfile import NixFile
 
 NIX_ENV_INSTALL = re.compile(r"\bnix-env\s+(?:[^\n|;&]*\s)?(?:-i|--install|-iA)\b")
 EXPORT_UNFREE = re.compile(r"^\s*(?:export\s+|set\s+-gx\s+|setenv\s+)?(NIXPKGS_ALLOW_(?:UNFREE|INSECURE))[= ]")
@@ -25,25 +27,23 @@ def nix_env_install(repo: Repo) -> Iterator[Finding]:
                        "they live outside the configuration, never update with it, and can "
                        "shadow what the system or home-manager installs",
                        "declare the package in environment.systemPackages or home.packages")
-    for rel, number, col in nix_env_in_strings(repo):
-        yield finding("NBT001", rel, number, col,
-                      "`nix-env -i` in a script the configuration writes",
-                      "packages installed this way live outside the configuration and never "
-                      "update with it",
-                      "declare the package in environment.systemPackages or home.packages")
 
 
-def nix_env_in_strings(repo: Repo) -> Iterator[tuple[str, int, int]]:
-    for f in repo.nix_files:
-        if b"nix-env" not in f.source:
-            continue
-        for node in f.nodes("string"):
-            body = nixparse.text(node)
-            for match in NIX_ENV_INSTALL.finditer(body):
-                line_text = body[: match.start()].rsplit("\n", 1)[-1]
-                if line_text.lstrip().startswith("#"):
-                    continue
-                yield f.rel, node.start_point[0] + 1 + body[: match.start()].count("\n"), 1
+@file_rule("NBT001")
+def nix_env_in_strings(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    if b"nix-env" not in f.source:
+        return
+    for node in f.nodes("string"):
+        body = nixparse.text(node)
+        for match in NIX_ENV_INSTALL.finditer(body):
+            line_text = body[: match.start()].rsplit("\n", 1)[-1]
+            if line_text.lstrip().startswith("#"):
+                continue
+            yield finding("NBT001", f.rel, node.start_point[0] + 1 + body[: match.start()].count("\n"), 1,
+                          "`nix-env -i` in a script the configuration writes",
+                          "packages installed this way live outside the configuration and never "
+                          "update with it",
+                          "declare the package in environment.systemPackages or home.packages")
 
 
 @rule("NBT002", "unfree-env-var", "NIXPKGS_ALLOW_UNFREE/INSECURE as a permanent setting")
@@ -55,7 +55,11 @@ def unfree_env(repo: Repo) -> Iterator[Finding]:
                        "it admits every unfree (or vulnerable) package, silently, in every build",
                        "allow packages by name: nixpkgs.config.allowUnfreePackages or "
                        "permittedInsecurePackages")
-    for f in repo.nix_files:
+
+
+@file_rule("NBT002")
+def unfree_env_settings(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    if b"NIXPKGS_ALLOW" in f.source:
         for s in f.settings:
             if s.path and s.path[-1] in ("NIXPKGS_ALLOW_UNFREE", "NIXPKGS_ALLOW_INSECURE") and any(
                     p in ("variables", "sessionVariables", "envVars", "environment") for p in s.path):

@@ -45,16 +45,21 @@ def _suppressions(root: Path, rel: str) -> tuple[set[str], dict[int, set[str]]]:
 
 
 def check(path: Path, *, select: list[str] | None = None, ignore: list[str] | None = None,
-          now: dt.datetime | None = None, max_lock_age_days: int = 90) -> list[Finding]:
+          now: dt.datetime | None = None, max_lock_age_days: int = 90,
+          jobs: int | None = None) -> list[Finding]:
+    """Findings of the chosen rules; `jobs` processes read the files (None: one per core when
+    the repository is big enough to pay for them)."""
     if not path.is_dir():
         raise UsageError("PATH", f"{path} is not a directory", "point nixbtw check at a repository")
     chosen = _ids(select or [], "--select") or set(RULES)
     chosen -= _ids(ignore or [], "--ignore")
     repo = Repo(root=path, now=now or dt.datetime.now(dt.UTC), max_lock_age_days=max_lock_age_days,
-                files=list_files(path))
-    findings: set[Finding] = set()
+                files=list_files(path), rules=frozenset(chosen), jobs=jobs)
+    findings: set[Finding] = set(repo.findings)
     for rule_id in sorted(chosen):
-        findings.update(RULES[rule_id].run(repo))
+        run = RULES[rule_id].run
+        if run is not None:
+            findings.update(run(repo))
     cache: dict[str, tuple[set[str], dict[int, set[str]]]] = {}
     kept = []
     for f in findings:
