@@ -4,6 +4,7 @@ and never outside --out."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -85,10 +86,68 @@ def test_a_killed_run_is_undone_by_the_next_one(tmp_path: Path, caplog: pytest.L
     assert main(["new", "host", "zeus", "--out", str(out), *ADD]) == 0
     err = caplog.text
     assert "took over the lock" in err
-    assert "cleaned up after an interrupted run" in err
+    assert "undid the half-finished write of a run" in err
     assert not list(out.glob(".nixbtw-stage-*"))
     assert (out / "hosts/zeus/configuration.nix").is_file()
     assert set(_tree(out)) > set(before)
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                          env=env).stdout
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scaffold.cli", *args], capture_output=True, text=True,
+                          check=False)
+
+
+# Adding zeus to a repository moves three things: the answers, the README, hosts/zeus.
+KILL_POINTS = ["staged", "rename-0", "rename-1", "rename-2", "rename-3", "published"]
+
+
+@pytest.mark.parametrize(("point", "then"), [*((p, "new host") for p in KILL_POINTS),
+                                             ("rename-2", "update"), ("published", "update")])
+def test_sigkill_anywhere_in_a_write_leaves_the_old_tree_or_the_whole_new_one(
+        tmp_path: Path, point: str, then: str) -> None:
+    out = _repo_with_one_host(tmp_path)
+    _git(out, "init", "-q")
+    _git(out, "add", "-A")
+    _git(out, "commit", "-qm", "atlas")
+    old = _tree(out)
+    finished = tmp_path / "finished"
+    shutil.copytree(out, finished)
+    assert _cli("new", "host", "zeus", "--out", str(finished), *ADD).returncode == 0
+    new = _tree(finished)
+
+    proc = _start(out, "zeus", point)
+    proc.kill()
+    proc.communicate(timeout=60)
+    # Whatever the kill left, git does not see nixbtw's own folders.
+    assert ".nixbtw" not in _git(out, "status", "--porcelain", "--untracked-files=all")
+
+    if then == "new host":
+        run = _cli("new", "host", "zeus", "--out", str(out), *ADD)
+    else:
+        run = _cli("update", "--repo", str(out))
+    assert not list(out.glob(".nixbtw*")), run.stderr
+    if point == "published":
+        assert "stopped after it had written all its files" in run.stderr
+        assert _tree(out) == new
+    elif then == "new host":
+        assert run.returncode == 0, run.stderr
+        assert _tree(out) == new
+    else:
+        assert run.returncode == 0, run.stderr
+        assert _tree(out) == old
+    if point == "staged":
+        assert "stopped before it wrote anything" in run.stderr
+    elif point != "published":
+        assert "undid the half-finished write" in run.stderr
+        # The repository's answers file moves first: from then on, it is restored.
+        assert ("restored .copier-answers.yml" in run.stderr) == (point != "rename-0")
 
 
 def test_a_second_run_into_the_same_repository_is_refused(tmp_path: Path, capsys: Capture) -> None:
