@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold import nixlit
-from scaffold.errors import FileExistsConflict, InputError
+from scaffold.errors import FileExistsConflict, InputError, UsageError
 from scaffold.render import ANSWERS, Rendered, render_host, render_new, render_repo
 from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
@@ -55,20 +56,23 @@ class NewHost:
 
 
 def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
-             stage: bool = True) -> NewHost:
+             stage: bool = True, keep: Path | None = None) -> NewHost:
     """Render a host and write it into `out`, all or nothing.
 
     In a repository nixbtw made before, only the new host's folder is written;
     when the host needs flake inputs the repository lacks, flake.nix is
-    updated through copier's merge, keeping the user's edits.
+    updated through copier's merge, keeping the user's edits. `keep` names a
+    file the caller writes afterwards (--save-answers): it may not be one of the
+    run's own files.
     """
     out = enclosing_repo(out) or out
     check_ground(out, force=force)
     with locked(out):
-        return _new_host(spec, out, on=on, force=force, stage=stage)
+        return _new_host(spec, out, on=on, force=force, stage=stage, keep=keep)
 
 
-def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: bool) -> NewHost:
+def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: bool,
+              keep: Path | None) -> NewHost:
     repo_updated: list[str] = []
     _refuse_mixing(spec, out)
     if spec.lane != "nixos-channels" and is_repo(out):
@@ -87,6 +91,8 @@ def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: boo
     if sops is not None:
         files[".sops.yaml"] = sops
         force_paths.add(".sops.yaml")
+    if keep is not None:
+        _refuse_own_file(keep, out, [*files, *rendered.seeds])
     # Every change this run makes goes through this one write, so a run
     # killed at any point is undone as a whole by the next one.
     result = write_files(out, files, force=force, seeds=rendered.seeds, overwrite=force_paths)
@@ -94,6 +100,14 @@ def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: boo
     if stage:
         git_add(out, result.written, result)
     return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated, notes=notes)
+
+
+def _refuse_own_file(keep: Path, out: Path, rels: list[str]) -> None:
+    where = os.path.realpath(keep)
+    for rel in rels:
+        if os.path.realpath(out / rel) == where:
+            raise UsageError("--save-answers", f"{keep} is {rel}, a file this run writes",
+                             "save the answers outside the generated files, e.g. --save-answers answers.yaml")
 
 
 def _sops_rule(out: Path, spec: HostSpec, files: dict[str, str]) -> str | None:

@@ -162,3 +162,24 @@ def test_no_pattern_in_scaffold_accepts_other_scripts_digits() -> None:
     offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "scaffold").rglob("*.py"))
                  for n, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"\\d", line)]
     assert offenders == []
+
+
+@pytest.mark.parametrize("inside", ["flake.nix", "hosts/h/configuration.nix", ".copier-answers.yml"])
+@pytest.mark.parametrize("force", [False, True])
+def test_save_answers_never_lands_on_a_file_the_run_writes(
+        tmp_path: Path, capsys: Capture, inside: str, force: bool) -> None:
+    out = tmp_path / "out"
+    err = _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice",
+               "--save-answers", str(out / inside), *(["--force"] if force else []))
+    assert f"--save-answers: {out / inside} is {inside}, a file this run writes" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_save_answers_refuses_an_existing_file_or_a_folder(tmp_path: Path, capsys: Capture) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("keep me\n")
+    assert "already exists" in _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice",
+                                    "--save-answers", str(mine))
+    assert mine.read_text() == "keep me\n"
+    assert "is a directory" in _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice",
+                                    "--save-answers", str(tmp_path), "--force")

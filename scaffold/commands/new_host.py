@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--out", "is empty", "give a directory, or leave --out out for the current one")
     out = Path(args.out).expanduser()
     save_to = Path(args.save_answers).expanduser() if args.save_answers else None
+    if save_to is not None and save_to.is_dir():
+        raise UsageError("--save-answers", f"{save_to} is a directory", "name a file, e.g. answers.yaml")
     if save_to is not None and save_to.exists() and not args.force:
         raise FileExistsConflict("--save-answers", f"{save_to} already exists",
                                  "pass --force to overwrite it, or choose another file")
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         from scaffold.interview import interview
 
         spec = interview(answers, on=on, out=out, disks=facter_disks)
-    result = new_host(spec, out, on=on, force=args.force)
+    result = new_host(spec, out, on=on, force=args.force, keep=save_to)
     if save_to is not None:
         save_to.parent.mkdir(parents=True, exist_ok=True)
         save_to.write_text(dump_yaml(to_answers(spec)), encoding="utf-8")
