@@ -245,6 +245,27 @@ class Boot(_Model):
                           "on UEFI, grub on BIOS")
 
 
+def _device_path_shape(v: str) -> None:
+    """Paths that name no device, like the interview's pre-filled prefix with a
+    second path typed after it (/dev/disk/by-id//dev/sda)."""
+    for folder in ("/dev/disk/by-id/", "/dev/disk/by-path/", "/dev/disk/by-uuid/"):
+        rest = v.removeprefix(folder)
+        if rest != v and "/" in rest.strip("/"):
+            inner = "/" + rest.lstrip("/")
+            raise _problem(f"{_clip(v)!r} puts the path {_clip(inner)!r} inside {folder}",
+                           f"type either {inner} alone or a name from {folder} (ls -l {folder} on the "
+                           "target), not both")
+    parts = v.removeprefix("/dev/").split("/")
+    if not v.startswith("/dev/"):
+        return
+    if "" in parts:
+        raise _problem(f"{_clip(v)!r} has an empty path component (// or a trailing /)",
+                       "give the disk's path with single slashes, like /dev/disk/by-id/nvme-...")
+    if "." in parts or ".." in parts:
+        raise _problem(f"{_clip(v)!r} has a '.' or '..' component",
+                       "give the disk's own path, like /dev/disk/by-id/nvme-...")
+
+
 class Disk(_Model):
     layout: Layout = Field("none", description="disko layout; none keeps your own partitions")
     device: str | None = Field(None, max_length=TEXT_MAX, description="whole disk, preferably /dev/disk/by-id/...")
@@ -257,8 +278,8 @@ class Disk(_Model):
     def _device(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        if not _DEVICE.fullmatch(v) or "/../" in v or v.endswith(("/..", "/")) or v in (
-                "/dev/disk/by-id", "/dev/disk/by-path"):
+        _device_path_shape(v)
+        if not _DEVICE.fullmatch(v) or v in ("/dev/disk/by-id", "/dev/disk/by-path"):
             raise _problem(f"{_clip(v)!r} is not a block device path",
                            "use /dev/disk/by-id/... (ls -l /dev/disk/by-id on the target)")
         if _PARTITION.search(v):
