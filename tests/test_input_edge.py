@@ -183,3 +183,15 @@ def test_save_answers_refuses_an_existing_file_or_a_folder(tmp_path: Path, capsy
     assert mine.read_text() == "keep me\n"
     assert "is a directory" in _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice",
                                     "--save-answers", str(tmp_path), "--force")
+
+
+@pytest.mark.parametrize(("report", "says"), [
+    ('{"hardware": ' + "[" * 50_000 + "]" * 50_000 + "}", "nests deeper than 64 levels"),
+    ('{"hardware": {}, "pad": "' + "x" * (16 * 1024 * 1024) + '"}', "is larger than 16 MB"),
+])
+def test_a_hostile_facter_report_is_refused_in_one_line(
+        tmp_path: Path, capsys: Capture, report: str, says: str) -> None:
+    path = _answers(tmp_path, report, "facter.json")
+    err = _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice", "--facter", path)
+    assert f"--facter: {path} " in err and says in err
+    assert len(err.splitlines()) == 1
