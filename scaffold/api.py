@@ -23,7 +23,7 @@ from scaffold.update import (
     read_answers,
     update_repo,
 )
-from scaffold.write import WriteResult, check_ground, git_add, locked, write_files
+from scaffold.write import WriteResult, check_access, check_ground, git_add, locked, write_files
 
 __all__ = ["NewHost", "UpdateResult", "new_host", "update"]
 
@@ -65,6 +65,7 @@ def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
     file the caller writes afterwards (--save-answers): it may not be one of the
     run's own files.
     """
+    check_access(out)
     out = enclosing_repo(out) or out
     check_ground(out, force=force)
     with locked(out):

@@ -353,10 +353,26 @@ def _write_durably(path: Path, text: str) -> None:
     os.replace(tmp, path)  # noqa: PTH105
 
 
+def check_access(out: Path) -> None:
+    """Refuse an --out this user cannot reach, read or write, before anything else
+    looks inside it (a stat below an unreadable folder fails with EACCES)."""
+    for here in (out.absolute(), *out.absolute().parents):
+        try:
+            exists = here.exists()
+        except PermissionError:
+            raise InputError("--out", f"{here} cannot be reached: a folder above it is not open to you",
+                             "choose a directory you can read and write") from None
+        if exists:
+            break
+    if not here.is_dir():
+        raise InputError("--out", f"{here} is not a directory", "pick a directory")
+    if not os.access(here, os.R_OK | os.W_OK | os.X_OK):
+        raise InputError("--out", f"{here} is not readable and writable by you",
+                         "choose a directory you can read and write")
+
+
 def _check_writable(out: Path) -> None:
-    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
-    if not os.access(nearest, os.W_OK | os.X_OK):
-        raise InputError("--out", f"{nearest} is not writable", "choose a directory you can write to")
+    check_access(out)
 
 
 def _make_out(path: Path) -> list[Path]:

@@ -202,3 +202,46 @@ def test_the_answers_example_still_writes_everything(tmp_path: Path) -> None:
     assert main(["new", "host", "--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "o"),
                  "--non-interactive"]) == 0
     assert not list((tmp_path / "o").glob(".nixbtw*"))
+
+
+_AS_NOBODY = """
+import os, sys
+from scaffold.cli import main
+# Load everything a run needs while still allowed to read it, then drop to nobody.
+assert main(["new", "host", "w", "--non-interactive", "--set", "users.0.name=bob", "--out", sys.argv[1]]) == 0
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+sys.stderr.write("-- as nobody --\\n")
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("where", ["/root", "private/out", "private"])
+def test_an_out_the_user_cannot_read_or_write_is_refused_before_writing(tmp_path: Path, where: str) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    out = Path(where) if where.startswith("/") else tmp_path / where
+    before = sorted(out.iterdir()) if out.is_dir() else None
+    args = ["new", "host", "zeus", "--out", str(out), "--force", *ADD]
+    if os.geteuid() == 0:
+        run = subprocess.run([sys.executable, "-c", _AS_NOBODY, str(tmp_path / "warm"), *args],
+                             capture_output=True, text=True, check=False, env={**os.environ, "HOME": "/nonexistent"})
+    else:
+        private.chmod(0)
+        run = _cli(*args)
+        private.chmod(0o700)
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.split("-- as nobody --\n")[-1].splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --out: ") and "choose a directory you can" in lines[0]
+    assert (sorted(out.iterdir()) if out.is_dir() else None) == before
+
+
+@pytest.mark.parametrize("where", ["/dev/null", "FILE"])
+def test_an_out_that_is_a_file_is_called_not_a_directory(where: str, tmp_path: Path, capsys: Capture) -> None:
+    if where == "FILE":
+        where = str(tmp_path / "notes.txt")
+        Path(where).write_text("mine\n")
+    assert main(["new", "host", "zeus", "--out", where, *ADD]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --out: {where} is not a directory; pick a directory\n"
