@@ -108,6 +108,18 @@ def load_file(path: str) -> Answers:
 _SET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+))*)=(.*)", re.S)
 
 
+def refuse_repeated_sets(assignments: list[str]) -> None:
+    """A key given twice with --set would silently take its last value; a file refuses it too."""
+    seen: set[str] = set()
+    for assignment in assignments:
+        match = _SET.fullmatch(assignment)
+        key = match.group(1) if match else assignment
+        if key in seen:
+            raise InputError("--set", f"{key} is given more than once",
+                             f"keep the one --set {key}=... you mean")
+        seen.add(key)
+
+
 def apply_set(answers: Answers, assignment: str) -> Answers:
     """Apply one --set KEY=VALUE; the value is read as YAML (true, 16G, [a, b])."""
     match = _SET.fullmatch(assignment)

@@ -255,3 +255,15 @@ def test_type_errors_read_as_sentences_with_a_fix(answers: dict[str, object], sa
     assert said in text
     for internal in ("valid dictionary", "instance of", "None", "Input should"):
         assert internal not in text
+
+
+@pytest.mark.parametrize("command", ["new", "update"])
+def test_a_key_set_twice_is_refused_like_a_key_repeated_in_a_file(
+        tmp_path: Path, capsys: Capture, command: str) -> None:
+    twice = ["--set", "hostname=a", "--set", "users.0.name=alice", "--set", "hostname=b"]
+    if command == "new":
+        err = _run(tmp_path, capsys, *twice)
+    else:
+        assert main(["update", "--repo", str(tmp_path), *twice]) == 2
+        err = capsys.readouterr().err
+    assert err == "error: --set: hostname is given more than once; keep the one --set hostname=... you mean\n"

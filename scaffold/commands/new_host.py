@@ -7,13 +7,23 @@ import json
 import sys
 from pathlib import Path
 
-from scaffold.answers import Answers, apply_set, build_spec, dump_yaml, load_file, to_answers, today
+from scaffold.answers import (
+    Answers,
+    apply_set,
+    build_spec,
+    dump_yaml,
+    load_file,
+    refuse_repeated_sets,
+    to_answers,
+    today,
+)
 from scaffold.api import new_host
 from scaffold.errors import FileExistsConflict, InputError, UsageError
 
 
 def collect(args: argparse.Namespace) -> Answers:
     """Answers file, then the HOSTNAME argument, then --set: later ones override earlier ones."""
+    refuse_repeated_sets(args.sets)
     answers: Answers = load_file(args.answers) if args.answers else {}
     if args.hostname is not None:
         overridden = any(s.startswith("hostname=") for s in args.sets)
