@@ -118,12 +118,12 @@ def _report(result: object, save_to: Path | None) -> None:
     err = sys.stderr
     print(f"nixbtw: {spec.hostname} ({spec.lane}, NixOS {spec.release}) written to {result.out}", file=err)
     for rel in result.written.written:
-        if rel in result.repo_updated:
-            print(f"  ~ {rel} (merged with your edits)", file=err)
-        elif rel in result.written.modified:
-            print(f"  ~ {rel}", file=err)
-        else:
+        if rel not in result.written.modified:
             print(f"  + {rel}", file=err)
+        elif rel in result.repo_updated:
+            print(f"  ~ {rel} (merged with your edits)", file=err)
+        else:
+            print(f"  ~ {rel}", file=err)
     for rel in result.written.skipped:
         print(f"  = {rel} (exists, kept)", file=err)
     if save_to is not None:
