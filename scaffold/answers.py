@@ -108,6 +108,18 @@ def load_file(path: str) -> Answers:
 _SET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+))*)=(.*)", re.S)
 
 
+def refuse_repeated_sets(assignments: list[str]) -> None:
+    """A key given twice with --set would silently take its last value; a file refuses it too."""
+    seen: set[str] = set()
+    for assignment in assignments:
+        match = _SET.fullmatch(assignment)
+        key = match.group(1) if match else assignment
+        if key in seen:
+            raise InputError("--set", f"{key} is given more than once",
+                             f"keep the one --set {key}=... you mean")
+        seen.add(key)
+
+
 def apply_set(answers: Answers, assignment: str) -> Answers:
     """Apply one --set KEY=VALUE; the value is read as YAML (true, 16G, [a, b])."""
     match = _SET.fullmatch(assignment)
@@ -263,6 +275,15 @@ def problems_from(err: ValidationError) -> list[Problem]:
             text = msg.removeprefix("Value error, ")
             what, _, fix = text.partition("; ")
             problem = Problem(field, what, fix or "see nixbtw schema")
+        elif e.get("input", 0) is None and kind.endswith("_type"):
+            problem = Problem(field, "is empty (null)", "give it a value, or remove the key for its default")
+        elif kind in ("too_long", "string_too_long"):
+            limit = (e.get("ctx") or {}).get("max_length")
+            unit = "characters" if kind == "string_too_long" else "entries"
+            problem = Problem(field, f"has more than {limit} {unit}", f"give at most {limit}")
+        elif kind in _PLAIN:
+            what, fix = _PLAIN[kind]
+            problem = Problem(field, f"{_short(e.get('input'))} {what}", fix)
         elif kind in ("literal_error", "enum"):
             problem = Problem(field, f"{_short(e.get('input'))} is not allowed",
                               msg[0].lower() + msg[1:])
@@ -273,6 +294,25 @@ def problems_from(err: ValidationError) -> list[Problem]:
         if field not in out or kind == "value_error":
             out[field] = problem
     return list(out.values())
+
+
+# pydantic's error types, said for a person writing an answers file.
+_PLAIN = {
+    "none_required": ("is given, but this key takes no value here", "remove it"),
+    "string_type": ("is not text", "write text, quoted if it looks like a number or yes/no"),
+    "bool_type": ("is not true or false", "write true or false"),
+    "bool_parsing": ("is not true or false", "write true or false"),
+    "int_type": ("is not a whole number", "write a number like 8"),
+    "int_parsing": ("is not a whole number", "write a number like 8"),
+    "int_from_float": ("is not a whole number", "write a number like 8"),
+    "float_type": ("is not a number", "write a number like 1.5"),
+    "float_parsing": ("is not a number", "write a number like 1.5"),
+    "list_type": ("is not a list", "write a list: [a, b] or one '- item' per line"),
+    "dict_type": ("is not a group of keys", "write keys under it, like name: alice"),
+    "model_type": ("is not a group of keys", "write keys under it, like name: alice"),
+    "model_attributes_type": ("is not a group of keys", "write keys under it, like name: alice"),
+    "too_short": ("is too short", "see nixbtw schema"),
+}
 
 
 def _short(value: object) -> str:

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold import nixlit
-from scaffold.errors import FileExistsConflict, InputError
+from scaffold.errors import FileExistsConflict, InputError, UsageError
 from scaffold.render import ANSWERS, Rendered, render_host, render_new, render_repo
 from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
 from scaffold.update import (
+    UpdateConflict,
     UpdateResult,
     host_dirs,
     host_spec,
     is_repo,
+    merge_repo_part,
     read_answers,
     update_repo,
-    update_repo_part,
 )
-from scaffold.write import WriteResult, check_ground, git_add, locked, replace_file, write_files
+from scaffold.write import WriteResult, check_access, check_ground, git_add, locked, write_files
 
 __all__ = ["NewHost", "UpdateResult", "new_host", "update"]
 
@@ -54,20 +56,24 @@ class NewHost:
 
 
 def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
-             stage: bool = True) -> NewHost:
+             stage: bool = True, keep: Path | None = None) -> NewHost:
     """Render a host and write it into `out`, all or nothing.
 
     In a repository nixbtw made before, only the new host's folder is written;
     when the host needs flake inputs the repository lacks, flake.nix is
-    updated through copier's merge, keeping the user's edits.
+    updated through copier's merge, keeping the user's edits. `keep` names a
+    file the caller writes afterwards (--save-answers): it may not be one of the
+    run's own files.
     """
+    check_access(out)
     out = enclosing_repo(out) or out
     check_ground(out, force=force)
     with locked(out):
-        return _new_host(spec, out, on=on, force=force, stage=stage)
+        return _new_host(spec, out, on=on, force=force, stage=stage, keep=keep)
 
 
-def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: bool) -> NewHost:
+def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: bool,
+              keep: Path | None) -> NewHost:
     repo_updated: list[str] = []
     _refuse_mixing(spec, out)
     if spec.lane != "nixos-channels" and is_repo(out):
@@ -81,30 +87,48 @@ def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: boo
     else:
         rendered = render_new(spec, on=on)
         force_paths = set()
-    result = write_files(out, rendered.files, force=force, seeds=rendered.seeds,
-                         overwrite=force_paths)
-    notes = _secret_rules(out, spec, result)
+    files = dict(rendered.files)
+    sops = _sops_rule(out, spec, files)
+    if sops is not None:
+        files[".sops.yaml"] = sops
+        force_paths.add(".sops.yaml")
+    if keep is not None:
+        _refuse_own_file(keep, out, [*files, *rendered.seeds])
+    # Every change this run makes goes through this one write, so a run
+    # killed at any point is undone as a whole by the next one.
+    result = write_files(out, files, force=force, seeds=rendered.seeds, overwrite=force_paths)
+    notes = _secret_notes(out, spec, result)
     if stage:
-        git_add(out, result.written + repo_updated, result)
+        git_add(out, result.written, result)
     return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated, notes=notes)
 
 
-def _secret_rules(out: Path, spec: HostSpec, result: WriteResult) -> list[str]:
-    """Rules for a host added to a repository whose secrets rules file is the user's.
+def _refuse_own_file(keep: Path, out: Path, rels: list[str]) -> None:
+    where = os.path.realpath(keep)
+    for rel in rels:
+        if os.path.realpath(out / rel) == where:
+            raise UsageError("--save-answers", f"{keep} is {rel}, a file this run writes",
+                             "save the answers outside the generated files, e.g. --save-answers answers.yaml")
 
-    .sops.yaml and secrets/secrets.nix are written once and then belong to the
-    user (host keys get filled in), so a later host's rule is added by editing.
+
+def _sops_rule(out: Path, spec: HostSpec, files: dict[str, str]) -> str | None:
+    """.sops.yaml with this host's rule, when the repository's file is the user's.
+
+    .sops.yaml is written once and then belongs to the user (host keys get
+    filled in), so a later host's rule is added by editing it.
     """
-    if spec.secrets.tool == "sops-nix" and ".sops.yaml" not in result.written:
-        from scaffold.recipients import add_sops_rule
+    path = out / ".sops.yaml"
+    if spec.secrets.tool != "sops-nix" or ".sops.yaml" in files or not path.is_file():
+        return None
+    from scaffold.recipients import add_sops_rule
 
-        path = out / ".sops.yaml"
-        if path.is_file():
-            before = path.read_text(encoding="utf-8")
-            after = add_sops_rule(before, spec.hostname, spec.secrets.admin_keys)
-            if after != before:
-                replace_file(path, after)
-                result.written.append(".sops.yaml")
+    before = path.read_text(encoding="utf-8")
+    after = add_sops_rule(before, spec.hostname, spec.secrets.admin_keys)
+    return after if after != before else None
+
+
+def _secret_notes(out: Path, spec: HostSpec, result: WriteResult) -> list[str]:
+    """What to add by hand to an agenix rules file that is the user's."""
     if spec.secrets.tool == "agenix" and "secrets/secrets.nix" not in result.written:
         path = out / "secrets" / "secrets.nix"
         name = nixlit.attr(spec.hostname)
@@ -156,7 +180,7 @@ def _render_into_fleet(spec: HostSpec, out: Path, *, on: dt.date,
 
 
 def _repo_changes(out: Path, repo: RepoSpec, *, on: dt.date) -> tuple[dict[str, str], list[str]]:
-    """The repository's files after adding a host: (files to write, files merged by copier)."""
+    """The repository's files after adding a host: (files to write, those merged with edits)."""
     recorded = read_answers(out / ANSWERS).get("repo")
     if recorded == repo.model_dump(mode="json"):
         return {}, []
@@ -166,7 +190,12 @@ def _repo_changes(out: Path, repo: RepoSpec, *, on: dt.date) -> tuple[dict[str, 
     if unedited:
         return render_repo(repo), []
     # The user edited flake.nix or another shared file: merge, which needs git.
-    return {}, update_repo_part(out, repo, on=on)
+    merged, conflicts = merge_repo_part(out, repo, on=on)
+    if conflicts:
+        # The markers are the user's to resolve: written (all or nothing) without the host.
+        write_files(out, merged, force=True, overwrite=set(merged))
+        raise UpdateConflict(conflicts)
+    return merged, sorted(merged)
 
 
 def update(root: Path, hosts: list[str] | None = None, *, on: dt.date,
@@ -175,4 +204,8 @@ def update(root: Path, hosts: list[str] | None = None, *, on: dt.date,
     if not (root / ANSWERS).is_file():
         raise InputError(str(root), "holds no repository made by nixbtw (no .copier-answers.yml)",
                          "run nixbtw update inside the repository, or pass --repo DIR")
-    return update_repo(root, hosts, sets=sets, on=on, dry_run=dry_run)
+    if dry_run:
+        return update_repo(root, hosts, sets=sets, on=on, dry_run=True)
+    # A run of new host killed mid-write is undone first, under the same lock.
+    with locked(root, signals=False):
+        return update_repo(root, hosts, sets=sets, on=on)

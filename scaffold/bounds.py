@@ -46,11 +46,7 @@ def load_yaml(text: str, *, field: str, source: str, loader: type[yaml.SafeLoade
 
 def load_json(text: str, *, field: str, source: str, pairs_hook: Any) -> Any:
     """JSON that stays inside the bounds."""
-    depth = 0
-    for ch in re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text)):
-        depth += 1 if ch in "[{" else -1
-        if depth > MAX_DEPTH:
-            raise _too_deep(field, source)
+    scan_json_depth(text, field=field, source=source, limit=MAX_DEPTH)
 
     def bounded_int(digits: str) -> int:
         if len(digits.lstrip("-")) > 16:
@@ -65,6 +61,34 @@ def load_json(text: str, *, field: str, source: str, pairs_hook: Any) -> Any:
                       parse_constant=no_constant)
     check_tree(data, field=field, source=source)
     return data
+
+
+# A nixos-facter report is machine-made and larger than an answers file (a
+# few hundred KB, nesting under 10 deep), but bounded the same way.
+REPORT_MAX_BYTES = 16 * 1024 * 1024
+REPORT_MAX_DEPTH = 64
+
+
+def load_report(raw: bytes, *, field: str, source: str) -> Any:
+    """A machine-written JSON report, refused in one line past the size and depth bounds
+    (json.loads recurses: deep nesting would otherwise end in RecursionError)."""
+    if len(raw) > REPORT_MAX_BYTES:
+        raise _refuse(field, f"{source} is larger than {REPORT_MAX_BYTES // (1024 * 1024)} MB, "
+                      "more than any nixos-facter report", "give the report nixos-facter wrote")
+    text = raw.decode("utf-8")
+    scan_json_depth(text, field=field, source=source, limit=REPORT_MAX_DEPTH)
+    return json.loads(text)
+
+
+def scan_json_depth(text: str, *, field: str, source: str, limit: int) -> None:
+    """Refuse JSON nested deeper than `limit`, counting brackets outside strings."""
+    depth = 0
+    for ch in re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text)):
+        depth += 1 if ch in "[{" else -1
+        if depth > limit:
+            raise _refuse(field, f"{source} nests deeper than {limit} levels",
+                          "an answers file nests at most 4 deep (users.0.ssh_keys.0)"
+                          if limit == MAX_DEPTH else "give the report nixos-facter wrote")
 
 
 def scan_yaml(text: str, *, field: str, source: str) -> None:

@@ -7,12 +7,13 @@ pydantic or questionary.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from scaffold import __version__
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_ABORT = 0, 1, 2, 70, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_ABORT, EXIT_PIPE = 0, 1, 2, 70, 130, 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,31 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from scaffold.errors import NixbtwError
 
     try:
-        match args.command:
-            case "new" if args.what == "host":
-                from scaffold.commands.new_host import run
-
-                return run(args)
-            case "update":
-                from scaffold.commands.update import run as run_update
-
-                return run_update(args)
-            case "check":
-                from scaffold.commands.check import run as run_check
-
-                return run_check(args)
-            case "bootstrap":
-                from scaffold.commands.bootstrap import run as run_bootstrap
-
-                return run_bootstrap(args)
-            case "schema":
-                from scaffold.schema import json_schema_text
-
-                sys.stdout.write(json_schema_text())
-                return EXIT_OK
-            case _:
-                parser.print_help(sys.stderr)
-                return EXIT_USAGE
+        code = _dispatch(args, parser)
+        sys.stdout.flush()  # here, so a closed pipe is caught below and not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): end quietly, as a killed-by-SIGPIPE tool would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
     except NixbtwError as err:
         if args.verbose:
             log.exception("")
@@ -152,6 +136,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"internal error: {type(err).__name__}: {err}; rerun with -v and "
                          "report it\n")
         return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    match args.command:
+        case "new" if args.what == "host":
+            from scaffold.commands.new_host import run
+
+            return run(args)
+        case "update":
+            from scaffold.commands.update import run as run_update
+
+            return run_update(args)
+        case "check":
+            from scaffold.commands.check import run as run_check
+
+            return run_check(args)
+        case "bootstrap":
+            from scaffold.commands.bootstrap import run as run_bootstrap
+
+            return run_bootstrap(args)
+        case "schema":
+            from scaffold.schema import json_schema_text
+
+            sys.stdout.write(json_schema_text())
+            return EXIT_OK
+        case _:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
 
 
 if __name__ == "__main__":

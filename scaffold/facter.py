@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scaffold import bounds
 from scaffold.errors import InputError
 from scaffold.spec import HostSpec
 
@@ -42,7 +42,9 @@ def read_facter(path: Path) -> FacterFacts:
     """CPU vendor, GPUs and disks from a nixos-facter JSON report."""
     fix = "generate it on the machine: sudo nix run nixpkgs#nixos-facter -- -o facter.json"
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            raw = fh.read(bounds.REPORT_MAX_BYTES + 1)
+        report = bounds.load_report(raw, field="--facter", source=str(path))
     except (OSError, ValueError) as err:
         raise InputError("--facter", f"cannot read {path} ({err})", fix) from None
     hardware = report.get("hardware") if isinstance(report, dict) else None

@@ -200,6 +200,29 @@ def locales() -> frozenset[str]:
                      if line.strip() and not line.startswith("#"))
 
 
+# Characters that move the cursor, recolour a terminal, reorder what is shown
+# (bidi overrides and isolates) or break a line, in text meant for one line.
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _char_name(c: str) -> str:
+    if c in "\n\r\x85\u2028\u2029":
+        return f"a line break (U+{ord(c):04X})"
+    if c == "\x1b":
+        return "an escape character (U+001B, terminal colours)"
+    if "\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069" or c in "\u061c\u200e\u200f":
+        return f"a bidirectional text control (U+{ord(c):04X})"
+    return f"a control character (U+{ord(c):04X})"
+
+
+def single_line(v: str) -> None:
+    """Refuse characters that do not belong in one line of plain text, naming the first."""
+    bad = _NOT_ONE_LINE.search(v)
+    if bad:
+        raise _problem(f"holds {_char_name(bad.group())} at position {bad.start() + 1}",
+                       "type the text on one line, without control or formatting characters")
+
+
 def _clip(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -247,6 +270,27 @@ class Boot(_Model):
                           "on UEFI, grub on BIOS")
 
 
+def _device_path_shape(v: str) -> None:
+    """Paths that name no device, like the interview's pre-filled prefix with a
+    second path typed after it (/dev/disk/by-id//dev/sda)."""
+    for folder in ("/dev/disk/by-id/", "/dev/disk/by-path/", "/dev/disk/by-uuid/"):
+        rest = v.removeprefix(folder)
+        if rest != v and "/" in rest.strip("/"):
+            inner = "/" + rest.lstrip("/")
+            raise _problem(f"{_clip(v)!r} puts the path {_clip(inner)!r} inside {folder}",
+                           f"type either {inner} alone or a name from {folder} (ls -l {folder} on the "
+                           "target), not both")
+    parts = v.removeprefix("/dev/").split("/")
+    if not v.startswith("/dev/"):
+        return
+    if "" in parts:
+        raise _problem(f"{_clip(v)!r} has an empty path component (// or a trailing /)",
+                       "give the disk's path with single slashes, like /dev/disk/by-id/nvme-...")
+    if "." in parts or ".." in parts:
+        raise _problem(f"{_clip(v)!r} has a '.' or '..' component",
+                       "give the disk's own path, like /dev/disk/by-id/nvme-...")
+
+
 class Disk(_Model):
     layout: Layout = Field("none", description="disko layout; none keeps your own partitions")
     device: str | None = Field(None, max_length=TEXT_MAX, description="whole disk, preferably /dev/disk/by-id/...")
@@ -261,8 +305,8 @@ class Disk(_Model):
     def _device(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        if not _DEVICE.fullmatch(v) or "/../" in v or v.endswith(("/..", "/")) or v in (
-                "/dev/disk/by-id", "/dev/disk/by-path"):
+        _device_path_shape(v)
+        if not _DEVICE.fullmatch(v) or v in ("/dev/disk/by-id", "/dev/disk/by-path"):
             raise _problem(f"{_clip(v)!r} is not a block device path",
                            "use /dev/disk/by-id/... (ls -l /dev/disk/by-id on the target)")
         if _PARTITION.search(v):
@@ -331,10 +375,10 @@ class User(_Model):
     @field_validator("description")
     @classmethod
     def _gecos(cls, v: str) -> str:
-        # A colon or newline would corrupt /etc/passwd.
-        if any(c in v for c in ":\n\r\0"):
-            raise _problem("the description cannot contain ':' or line breaks",
-                           "write the full name on one line without ':'")
+        single_line(v)
+        # A colon would add a field to /etc/passwd.
+        if ":" in v:
+            raise _problem("the description cannot contain ':'", "write the full name without ':'")
         return v
 
     @field_validator("ssh_keys")

@@ -283,14 +283,29 @@ def invalid_nix(root: Path, changed: list[str]) -> list[str]:
     return bad
 
 
-def update_repo_part(root: Path, repo: RepoSpec, *, on: dt.date) -> list[str]:
-    """Bring flake.nix and the shared files in line with the hosts (merging edits)."""
+def merge_repo_part(root: Path, repo: RepoSpec, *, on: dt.date) -> tuple[dict[str, str], list[str]]:
+    """flake.nix and the shared files brought in line with the hosts, merged with the
+    user's edits: (the merged files, those left with conflict markers).
+
+    The merge runs in a scratch clone, so nothing in `root` changes here: the
+    caller writes the result together with the rest of its run, all or nothing.
+    """
     require_clean_git(root)
-    data = {"repo": repo.model_dump(mode="json"),
-            "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]}
-    if _update_part(root, data, on=on, same=_recorded(root) == data):
-        raise UpdateConflict(conflicted_files(root))
-    return _changed(root)
+    top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+    rel = root.resolve().relative_to(top.resolve())
+    with tempfile.TemporaryDirectory(prefix="nixbtw-merge-") as tmp:
+        clone = Path(tmp) / "repo"
+        _git(top, "clone", "-q", "--no-hardlinks", str(top), str(clone))
+        here = clone / rel
+        data = {"repo": repo.model_dump(mode="json"),
+                "nixbtw_template": read_answers(here / ANSWERS)["nixbtw_template"]}
+        _update_part(here, data, on=on, same=_recorded(here) == data)
+        _git(here, "add", "-A", ".")
+        changed = _git(here, "diff", "--cached", "--name-only", "--relative", "--diff-filter=d").split()
+        merged = {name: (here / name).read_text(encoding="utf-8") for name in changed}
+    conflicts = sorted(name for name, text in merged.items()
+                       if name.endswith(".rej") or CONFLICT.search(text))
+    return merged, conflicts
 
 
 def _changed(root: Path) -> list[str]:

@@ -25,12 +25,16 @@ from scaffold.errors import Busy, FileExistsConflict, InputError, Stopped
 class WriteResult:
     written: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # The written files that existed before (the rest are new).
+    modified: list[str] = field(default_factory=list)
     git_added: bool = False
     in_git: bool = False
     stage_error: str = ""
 
 
 STAGE_PREFIX = ".nixbtw-stage-"
+JOURNAL = "journal.json"
+_DONE, _UNDONE = ".done", ".undone"
 LOCK = "nixbtw.lock"
 log = logging.getLogger("nixbtw")
 
@@ -108,16 +112,17 @@ def _stop(signum: int, _frame: object) -> None:
 
 
 @contextlib.contextmanager
-def locked(out: Path) -> Iterator[None]:
+def locked(out: Path, *, signals: bool = True) -> Iterator[None]:
     """Hold the repository's lock (creating --out if needed); on SIGTERM, SIGINT or
     SIGHUP, undo and stop (a signal during the publish lets it finish first). An
-    interrupted earlier run is cleaned up first."""
+    interrupted earlier run is cleaned up first. `signals=False` leaves signal
+    handling alone (update: copier writes in place, and git undoes it)."""
     created = _make_out(out)
     try:
         lock = _lock_path(out)
         _acquire(lock, out)
         try:
-            with _signals_raise():
+            with _signals_raise() if signals else contextlib.nullcontext():
                 _STATE["published"] = False
                 recover(out)
                 yield
@@ -167,32 +172,67 @@ def _checkpoint(name: str) -> None:
 
 
 def recover(out: Path) -> list[str]:
-    """Undo what an interrupted run left: its staged files, and a half-done publish."""
-    cleaned = []
+    """Undo what an interrupted run left, and say what that was.
+
+    A stage without a journal never touched --out; with a journal, the renames
+    it lists are reversed (each one is undone by the opposite rename, so a
+    recovery that is itself killed is finished by the next run); a stage
+    marked done or undone only needs deleting.
+    """
+    said = []
     for stage in sorted(out.glob(STAGE_PREFIX + "*")):
         if stage.is_symlink() or not stage.is_dir():
-            stage.unlink(missing_ok=True)  # a replace_file() that never got to rename
+            stage.unlink(missing_ok=True)
             continue
-        _rollback(out, stage)
+        pid = stage.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
+        if stage.name.endswith(_DONE):
+            what = (f"a run (pid {pid}) was stopped after it had written all its files; "
+                    "removed its staging folder, the new files are in place")
+        elif stage.name.endswith(_UNDONE):
+            what = f"removed the staging folder of a run (pid {pid}) that had undone its writes"
+        elif not (stage / JOURNAL).is_file():
+            what = (f"removed the staged files of a run (pid {pid}) that was stopped before "
+                    f"it wrote anything into {out}")
+        else:
+            with _signals_blocked():
+                restored, removed = _rollback(out, stage)
+            undone = [f"restored {', '.join(sorted(restored))}"] if restored else []
+            undone += [f"removed {', '.join(sorted(removed))}"] if removed else []
+            what = (f"undid the half-finished write of a run (pid {pid}) that was stopped: "
+                    + ("; ".join(undone) or "it had not moved anything yet"))
+            stage = _mark(stage, _UNDONE)
         shutil.rmtree(stage, ignore_errors=True)
-        cleaned.append(stage.name)
-        log.warning("nixbtw: cleaned up after an interrupted run (%s): its writes were undone", stage.name)
-    return cleaned
+        said.append(what)
+        log.warning("nixbtw: %s", what)
+    return said
 
 
-def _rollback(out: Path, stage: Path) -> None:
-    journal = stage / "journal.json"
-    if not journal.is_file():
-        return  # stopped while staging: nothing in --out was touched
-    for move in reversed(json.loads(journal.read_text())):
-        target, old = out / move["rel"], stage / "old" / move["rel"]
+def _mark(stage: Path, suffix: str) -> Path:
+    marked = stage.with_name(stage.name + suffix)
+    os.replace(stage, marked)  # noqa: PTH105
+    return marked
+
+
+def _rollback(out: Path, stage: Path) -> tuple[list[str], list[str]]:
+    """Reverse the journal's renames that happened; return (restored, removed)."""
+    restored: list[str] = []
+    removed: list[str] = []
+    for move in reversed(json.loads((stage / JOURNAL).read_text(encoding="utf-8"))):
+        rel = move["rel"]
+        staged, target = stage / "new" / rel, out / rel
+        if staged.exists() or staged.is_symlink():
+            continue  # this rename never happened
         if move["new"]:
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target, ignore_errors=True)
-            else:
-                target.unlink(missing_ok=True)
-        elif old.is_file():
-            os.replace(old, target)  # noqa: PTH105
+            if target.exists() or target.is_symlink():
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, staged)  # noqa: PTH105
+                removed.append(rel)
+        else:
+            old = stage / "old" / rel
+            if old.exists():
+                os.replace(old, target)  # noqa: PTH105
+                restored.append(rel)
+    return restored, removed
 
 
 def _refuse_links(out: Path, rels: list[str]) -> None:
@@ -244,26 +284,37 @@ def write_files(out: Path, files: dict[str, str], *, force: bool,
             if not ((out / rel).is_file() and (out / rel).read_text(encoding="utf-8") == text)}
     if not todo:
         return result
+    modified = [rel for rel in todo if (out / rel).exists()]
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=out))
     try:
+        # Git ignores the whole stage, so a leftover never reaches `git add -A`.
+        (stage / ".gitignore").write_text("*\n", encoding="utf-8")
         moves = _stage(out, stage, todo)
         _checkpoint("staged")
-        (stage / "journal.json").write_text(json.dumps(moves))
+        _write_durably(stage / JOURNAL, json.dumps(moves))
         with _signals_blocked():
-            for i, move in enumerate(moves):
+            _checkpoint("rename-0")
+            for i, move in enumerate(moves, start=1):
                 os.replace(stage / "new" / move["rel"], out / move["rel"])  # noqa: PTH105
-                if i == 0:
+                if i == 1:
                     _checkpoint("publishing")
-            (stage / "journal.json").unlink()
+                _checkpoint(f"rename-{i}")
+            # One rename turns "half published" into "published": the journal
+            # is never read again, and recovery only deletes the folder.
+            stage = _mark(stage, _DONE)
             _STATE["published"] = True
+            _checkpoint("published")
     except BaseException:
         _STATE["published"] = False
-        _rollback(out, stage)
+        if not stage.name.endswith(_DONE) and (stage / JOURNAL).is_file():
+            with _signals_blocked():
+                _rollback(out, stage)
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     result.written.extend(todo)
+    result.modified.extend(modified)
     return result
 
 
@@ -292,23 +343,36 @@ def _stage(out: Path, stage: Path, todo: dict[str, str]) -> list[dict[str, Any]]
     return [{"rel": rel, "new": new} for rel, new in moves.items()]
 
 
-def replace_file(path: Path, text: str) -> None:
-    """One file replaced with one rename: readers see the old text or the new."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=STAGE_PREFIX)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # noqa: PTH101
-        os.replace(tmp, path)  # noqa: PTH105
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_durably(path: Path, text: str) -> None:
+    """Write, flush to disk, then rename: the journal exists whole or not at all."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)  # noqa: PTH105
+
+
+def check_access(out: Path) -> None:
+    """Refuse an --out this user cannot reach, read or write, before anything else
+    looks inside it (a stat below an unreadable folder fails with EACCES)."""
+    for here in (out.absolute(), *out.absolute().parents):
+        try:
+            exists = here.exists()
+        except PermissionError:
+            raise InputError("--out", f"{here} cannot be reached: a folder above it is not open to you",
+                             "choose a directory you can read and write") from None
+        if exists:
+            break
+    if not here.is_dir():
+        raise InputError("--out", f"{here} is not a directory", "pick a directory")
+    if not os.access(here, os.R_OK | os.W_OK | os.X_OK):
+        raise InputError("--out", f"{here} is not readable and writable by you",
+                         "choose a directory you can read and write")
 
 
 def _check_writable(out: Path) -> None:
-    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
-    if not os.access(nearest, os.W_OK | os.X_OK):
-        raise InputError("--out", f"{nearest} is not writable", "choose a directory you can write to")
+    check_access(out)
 
 
 def _make_out(path: Path) -> list[Path]:

@@ -253,7 +253,7 @@ def test_an_unwritable_out_is_bad_input(tmp_path: Path, capsys: Capture, monkeyp
     # Root can write anywhere, so ask the question the way write_files asks it.
     monkeypatch.setattr("scaffold.write.os.access", lambda path, mode: False)
     assert new_host("--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "o")) == 2
-    assert "is not writable; choose a directory you can write to" in capsys.readouterr().err
+    assert "is not readable and writable by you; choose a directory you can read and write" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
@@ -306,3 +306,21 @@ def test_json_answers_with_a_key_twice_are_refused(tmp_path: Path, capsys: Captu
 def test_an_empty_out_is_refused(capsys: Capture) -> None:
     assert new_host("atlas", "--out", "", "--set", "users.0.name=a") == 2
     assert "error: --out: is empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["check", "--list-rules"], ["schema"]])
+def test_a_reader_that_stops_early_ends_the_output_quietly(command: list[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # `nixbtw check --list-rules | head -1`, with the reader gone before the first write.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        run = subprocess.run([sys.executable, "-m", "scaffold.cli", *command], stdout=write,
+                             stderr=subprocess.PIPE, check=False)
+    finally:
+        os.close(write)
+    assert run.returncode in (0, 141)
+    assert run.stderr == b""

@@ -142,3 +142,26 @@ def test_admins_of_one_host_cannot_decrypt_anothers_secrets(tmp_path: Path) -> N
     rules = {r["path_regex"]: r["key_groups"][0]["age"]
              for r in yaml.safe_load((root / ".sops.yaml").read_text())["creation_rules"]}
     assert rules == {r"^secrets/ha\.yaml$": [AGE], r"^secrets/hb\.yaml$": [AGE2]}
+
+
+def test_adding_a_host_marks_changed_files_with_a_tilde_and_new_ones_with_a_plus(
+        fleet: Path, capsys: Capture) -> None:
+    capsys.readouterr()
+    assert add(fleet, "beta") == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert "  ~ README.md" in lines and "  ~ .copier-answers.yml" in lines
+    assert "  + hosts/beta/configuration.nix" in lines
+    assert not any(line.startswith("  + ") and "/" not in line for line in lines)
+
+
+def test_a_merged_flake_is_marked_as_merged_with_your_edits(fleet: Path, capsys: Capture) -> None:
+    flake = fleet / "flake.nix"
+    flake.write_text(flake.read_text() + "# mine\n")
+    _git(fleet, "commit", "-qam", "mine")
+    capsys.readouterr()
+    assert add(fleet, "vault", "secrets.tool=sops-nix", f"secrets.admin_keys=[{AGE}]") == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert "  ~ flake.nix (merged with your edits)" in lines
+    assert "  + .sops.yaml" in lines
+    # The merge happened in a scratch clone and arrived with the host, in one write.
+    assert "hosts/vault/configuration.nix" in _git(fleet, "diff", "--cached", "--name-only")

@@ -78,10 +78,10 @@ def test_hostile_answers_are_refused_with_the_field_named(
     key: str, value: str, field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    code = main(["new", "host", "--non-interactive", "--out", str(out),
-                 "--set", "hostname=h", "--set", "users.0.name=alice",
-                 "--set", "users.0.admin=true", "--set", "disk.layout=ext4",
-                 "--set", "disk.device=/dev/disk/by-id/nvme-x", "--set", f"{key}={value}"])
+    answers = {"hostname": "h", "users.0.name": "alice", "users.0.admin": "true", "disk.layout": "ext4",
+               "disk.device": "/dev/disk/by-id/nvme-x", key: value}  # a --set key is given once
+    sets = [arg for k, v in answers.items() for arg in ("--set", f"{k}={v}")]
+    code = main(["new", "host", "--non-interactive", "--out", str(out), *sets])
     err = capsys.readouterr().err
     assert code == 2
     assert f"error: {field}:" in err

@@ -142,16 +142,9 @@ def test_admin_keys_pasted_with_whitespace_are_trimmed_everywhere(tmp_path: Path
     assert sops["creation_rules"][0]["key_groups"][0]["age"] == [key]
 
 
-@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
-def test_line_separators_survive_the_recorded_answers(tmp_path: Path, capsys: Capture, separator: str) -> None:
-    description = f"Ada{separator}Lovelace"
-    out = tmp_path / "out"
-    assert main(["new", "host", "h", "--non-interactive", "--out", str(out), "--set", "users.0.name=ada",
-                 "--set", "users.0.admin=true", "--set", f"users.0.description={description}"]) == 0
-    recorded = yaml.safe_load((out / "hosts/h/.copier-answers.yml").read_text(encoding="utf-8"))
-    assert recorded["users"][0]["description"] == description
-
-
+# Line separators in a description are now refused (see
+# test_a_description_is_one_line_of_plain_text); the recorded answers still
+# write them so they read back, should a field ever accept them.
 def test_dumped_yaml_reads_back_exactly() -> None:
     data = {"a": "x\u2028y\u2029z\x85w é \n two", "b": ["\u2028"]}
     assert yaml.safe_load(dump_yaml(data)) == data
@@ -162,3 +155,115 @@ def test_no_pattern_in_scaffold_accepts_other_scripts_digits() -> None:
     offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "scaffold").rglob("*.py"))
                  for n, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"\\d", line)]
     assert offenders == []
+
+
+@pytest.mark.parametrize("inside", ["flake.nix", "hosts/h/configuration.nix", ".copier-answers.yml"])
+@pytest.mark.parametrize("force", [False, True])
+def test_save_answers_never_lands_on_a_file_the_run_writes(
+        tmp_path: Path, capsys: Capture, inside: str, force: bool) -> None:
+    out = tmp_path / "out"
+    err = _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice",
+               "--save-answers", str(out / inside), *(["--force"] if force else []))
+    assert f"--save-answers: {out / inside} is {inside}, a file this run writes" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_save_answers_refuses_an_existing_file_or_a_folder(tmp_path: Path, capsys: Capture) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("keep me\n")
+    assert "already exists" in _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice",
+                                    "--save-answers", str(mine))
+    assert mine.read_text() == "keep me\n"
+    assert "is a directory" in _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice",
+                                    "--save-answers", str(tmp_path), "--force")
+
+
+@pytest.mark.parametrize(("report", "says"), [
+    ('{"hardware": ' + "[" * 50_000 + "]" * 50_000 + "}", "nests deeper than 64 levels"),
+    ('{"hardware": {}, "pad": "' + "x" * (16 * 1024 * 1024) + '"}', "is larger than 16 MB"),
+])
+def test_a_hostile_facter_report_is_refused_in_one_line(
+        tmp_path: Path, capsys: Capture, report: str, says: str) -> None:
+    path = _answers(tmp_path, report, "facter.json")
+    err = _run(tmp_path, capsys, "--set", "hostname=h", "--set", "users.0.name=alice", "--facter", path)
+    assert f"--facter: {path} " in err and says in err
+    assert len(err.splitlines()) == 1
+
+
+def _refusal(answers: dict[str, object]) -> str:
+    from scaffold.answers import build_spec, today
+    from scaffold.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        build_spec(answers, on=today())
+    return str(err.value)
+
+
+def _user(**extra: object) -> dict[str, object]:
+    return {"name": "alice", "admin": True, **extra}
+
+
+def test_the_readme_states_the_limits_the_spec_applies() -> None:
+    from scaffold.answers import build_spec, today
+    from scaffold.spec import LIST_MAX, PACKAGES_MAX, TEXT_MAX
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (f"a description holds at most {TEXT_MAX} characters, a host at most {LIST_MAX} users "
+            f"and {PACKAGES_MAX:,} packages (one more is refused)") in readme
+    users = [_user(name=f"u{i}") for i in range(LIST_MAX)]
+    packages = [f"p{i}" for i in range(PACKAGES_MAX)]
+    build_spec({"hostname": "h", "users": [_user(description="x" * TEXT_MAX)]}, on=today())
+    build_spec({"hostname": "h", "users": users, "packages": {"system": packages}}, on=today())
+    assert f"has more than {TEXT_MAX} characters" in _refusal(
+        {"hostname": "h", "users": [_user(description="x" * (TEXT_MAX + 1))]})
+    assert f"users: has more than {LIST_MAX} entries" in _refusal(
+        {"hostname": "h", "users": [*users, _user(name="one")]})
+    assert f"has more than {PACKAGES_MAX} entries" in _refusal(
+        {"hostname": "h", "users": users[:1], "packages": {"system": [*packages, "one"]}})
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("Alice\x1b[31m", "an escape character (U+001B"),
+    ("Alice\u202eecilA", "a bidirectional text control (U+202E)"),
+    ("Alice\u2066x\u2069", "a bidirectional text control (U+2066)"),
+    ("Alice\u2028Smith", "a line break (U+2028)"),
+    ("Alice\u2029", "a line break (U+2029)"),
+    ("Alice\x85", "a line break (U+0085)"),
+    ("Alice\x00", "a control character (U+0000)"),
+    ("Alice\x7f", "a control character (U+007F)"),
+    ("Alice\x9b", "a control character (U+009B)"),
+    ("Alice\tSmith", "a control character (U+0009)"),
+])
+def test_a_description_is_one_line_of_plain_text(text: str, named: str) -> None:
+    said = _refusal({"hostname": "h", "users": [_user(description=text)]})
+    assert said == (f"users.0.description: holds {named}" + said.split(named, 1)[1])
+    assert "type the text on one line" in said
+
+
+def test_a_colon_in_a_description_is_still_refused_for_what_it_is() -> None:
+    assert "cannot contain ':'" in _refusal({"hostname": "h", "users": [_user(description="a:b")]})
+
+
+@pytest.mark.parametrize(("answers", "said"), [
+    ({"hostname": None, "users": [{"name": "alice"}]}, "hostname: is empty (null); give it a value"),
+    ({"hostname": "h", "users": ["bob"]}, "users.0: 'bob' is not a group of keys; write keys under it"),
+    ({"hostname": "h", "users": [_user(admin="maybe")]}, "users.0.admin: 'maybe' is not true or false"),
+    ({"hostname": "h", "users": "alice"}, "users: 'alice' is not a list"),
+])
+def test_type_errors_read_as_sentences_with_a_fix(answers: dict[str, object], said: str) -> None:
+    text = _refusal(answers)
+    assert said in text
+    for internal in ("valid dictionary", "instance of", "None", "Input should"):
+        assert internal not in text
+
+
+@pytest.mark.parametrize("command", ["new", "update"])
+def test_a_key_set_twice_is_refused_like_a_key_repeated_in_a_file(
+        tmp_path: Path, capsys: Capture, command: str) -> None:
+    twice = ["--set", "hostname=a", "--set", "users.0.name=alice", "--set", "hostname=b"]
+    if command == "new":
+        err = _run(tmp_path, capsys, *twice)
+    else:
+        assert main(["update", "--repo", str(tmp_path), *twice]) == 2
+        err = capsys.readouterr().err
+    assert err == "error: --set: hostname is given more than once; keep the one --set hostname=... you mean\n"

@@ -170,6 +170,20 @@ def test_partitions_and_directories_are_not_disks(device: str) -> None:
     assert lines[0].startswith("disk.device:")
 
 
+@pytest.mark.parametrize(("device", "says"), [
+    ("/dev/disk/by-id//dev/sda", "type either /dev/sda alone or a name from /dev/disk/by-id/"),
+    ("/dev/disk/by-id/dev/nvme0n1", "type either /dev/nvme0n1 alone"),
+    ("/dev/disk/by-path//dev/vda", "type either /dev/vda alone"),
+    ("/dev//sda", "has an empty path component"),
+    ("/dev/disk/by-id/ata-X/", "has an empty path component"),
+    ("/dev/./sda", "has a '.' or '..' component"),
+    ("/dev/disk/../sda", "has a '.' or '..' component"),
+])
+def test_a_device_path_with_a_path_inside_it_is_refused_with_what_to_type(device: str, says: str) -> None:
+    lines = refused(disk={"layout": "ext4", "device": device})
+    assert len(lines) == 1 and lines[0].startswith("disk.device:") and says in lines[0], lines
+
+
 def test_etc_time_zones_are_iana_names() -> None:
     spec = build_spec({"hostname": "h", "users": [{"name": "a", "admin": True}], "timezone": "Etc/UTC"},
                       on=TODAY)

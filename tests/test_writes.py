@@ -4,6 +4,7 @@ and never outside --out."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -85,10 +86,68 @@ def test_a_killed_run_is_undone_by_the_next_one(tmp_path: Path, caplog: pytest.L
     assert main(["new", "host", "zeus", "--out", str(out), *ADD]) == 0
     err = caplog.text
     assert "took over the lock" in err
-    assert "cleaned up after an interrupted run" in err
+    assert "undid the half-finished write of a run" in err
     assert not list(out.glob(".nixbtw-stage-*"))
     assert (out / "hosts/zeus/configuration.nix").is_file()
     assert set(_tree(out)) > set(before)
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                          env=env).stdout
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scaffold.cli", *args], capture_output=True, text=True,
+                          check=False)
+
+
+# Adding zeus to a repository moves three things: the answers, the README, hosts/zeus.
+KILL_POINTS = ["staged", "rename-0", "rename-1", "rename-2", "rename-3", "published"]
+
+
+@pytest.mark.parametrize(("point", "then"), [*((p, "new host") for p in KILL_POINTS),
+                                             ("rename-2", "update"), ("published", "update")])
+def test_sigkill_anywhere_in_a_write_leaves_the_old_tree_or_the_whole_new_one(
+        tmp_path: Path, point: str, then: str) -> None:
+    out = _repo_with_one_host(tmp_path)
+    _git(out, "init", "-q")
+    _git(out, "add", "-A")
+    _git(out, "commit", "-qm", "atlas")
+    old = _tree(out)
+    finished = tmp_path / "finished"
+    shutil.copytree(out, finished)
+    assert _cli("new", "host", "zeus", "--out", str(finished), *ADD).returncode == 0
+    new = _tree(finished)
+
+    proc = _start(out, "zeus", point)
+    proc.kill()
+    proc.communicate(timeout=60)
+    # Whatever the kill left, git does not see nixbtw's own folders.
+    assert ".nixbtw" not in _git(out, "status", "--porcelain", "--untracked-files=all")
+
+    if then == "new host":
+        run = _cli("new", "host", "zeus", "--out", str(out), *ADD)
+    else:
+        run = _cli("update", "--repo", str(out))
+    assert not list(out.glob(".nixbtw*")), run.stderr
+    if point == "published":
+        assert "stopped after it had written all its files" in run.stderr
+        assert _tree(out) == new
+    elif then == "new host":
+        assert run.returncode == 0, run.stderr
+        assert _tree(out) == new
+    else:
+        assert run.returncode == 0, run.stderr
+        assert _tree(out) == old
+    if point == "staged":
+        assert "stopped before it wrote anything" in run.stderr
+    elif point != "published":
+        assert "undid the half-finished write" in run.stderr
+        # The repository's answers file moves first: from then on, it is restored.
+        assert ("restored .copier-answers.yml" in run.stderr) == (point != "rename-0")
 
 
 def test_a_second_run_into_the_same_repository_is_refused(tmp_path: Path, capsys: Capture) -> None:
@@ -143,3 +202,46 @@ def test_the_answers_example_still_writes_everything(tmp_path: Path) -> None:
     assert main(["new", "host", "--answers", str(EXAMPLES / "minimal.yaml"), "--out", str(tmp_path / "o"),
                  "--non-interactive"]) == 0
     assert not list((tmp_path / "o").glob(".nixbtw*"))
+
+
+_AS_NOBODY = """
+import os, sys
+from scaffold.cli import main
+# Load everything a run needs while still allowed to read it, then drop to nobody.
+assert main(["new", "host", "w", "--non-interactive", "--set", "users.0.name=bob", "--out", sys.argv[1]]) == 0
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+sys.stderr.write("-- as nobody --\\n")
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("where", ["/root", "private/out", "private"])
+def test_an_out_the_user_cannot_read_or_write_is_refused_before_writing(tmp_path: Path, where: str) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    out = Path(where) if where.startswith("/") else tmp_path / where
+    before = sorted(out.iterdir()) if out.is_dir() else None
+    args = ["new", "host", "zeus", "--out", str(out), "--force", *ADD]
+    if os.geteuid() == 0:
+        run = subprocess.run([sys.executable, "-c", _AS_NOBODY, str(tmp_path / "warm"), *args],
+                             capture_output=True, text=True, check=False, env={**os.environ, "HOME": "/nonexistent"})
+    else:
+        private.chmod(0)
+        run = _cli(*args)
+        private.chmod(0o700)
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.split("-- as nobody --\n")[-1].splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --out: ") and "choose a directory you can" in lines[0]
+    assert (sorted(out.iterdir()) if out.is_dir() else None) == before
+
+
+@pytest.mark.parametrize("where", ["/dev/null", "FILE"])
+def test_an_out_that_is_a_file_is_called_not_a_directory(where: str, tmp_path: Path, capsys: Capture) -> None:
+    if where == "FILE":
+        where = str(tmp_path / "notes.txt")
+        Path(where).write_text("mine\n")
+    assert main(["new", "host", "zeus", "--out", where, *ADD]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --out: {where} is not a directory; pick a directory\n"

@@ -7,13 +7,23 @@ import json
 import sys
 from pathlib import Path
 
-from scaffold.answers import Answers, apply_set, build_spec, dump_yaml, load_file, to_answers, today
+from scaffold.answers import (
+    Answers,
+    apply_set,
+    build_spec,
+    dump_yaml,
+    load_file,
+    refuse_repeated_sets,
+    to_answers,
+    today,
+)
 from scaffold.api import new_host
 from scaffold.errors import FileExistsConflict, InputError, UsageError
 
 
 def collect(args: argparse.Namespace) -> Answers:
     """Answers file, then the HOSTNAME argument, then --set: later ones override earlier ones."""
+    refuse_repeated_sets(args.sets)
     answers: Answers = load_file(args.answers) if args.answers else {}
     if args.hostname is not None:
         overridden = any(s.startswith("hostname=") for s in args.sets)
@@ -72,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--out", "is empty", "give a directory, or leave --out out for the current one")
     out = Path(args.out).expanduser()
     save_to = Path(args.save_answers).expanduser() if args.save_answers else None
+    if save_to is not None and save_to.is_dir():
+        raise UsageError("--save-answers", f"{save_to} is a directory", "name a file, e.g. answers.yaml")
     if save_to is not None and save_to.exists() and not args.force:
         raise FileExistsConflict("--save-answers", f"{save_to} already exists",
                                  "pass --force to overwrite it, or choose another file")
@@ -84,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         from scaffold.interview import interview
 
         spec = interview(answers, on=on, out=out, disks=facter_disks)
-    result = new_host(spec, out, on=on, force=args.force)
+    result = new_host(spec, out, on=on, force=args.force, keep=save_to)
     if save_to is not None:
         save_to.parent.mkdir(parents=True, exist_ok=True)
         save_to.write_text(dump_yaml(to_answers(spec)), encoding="utf-8")
@@ -106,11 +118,14 @@ def _report(result: object, save_to: Path | None) -> None:
     err = sys.stderr
     print(f"nixbtw: {spec.hostname} ({spec.lane}, NixOS {spec.release}) written to {result.out}", file=err)
     for rel in result.written.written:
-        print(f"  + {rel}", file=err)
+        if rel not in result.written.modified:
+            print(f"  + {rel}", file=err)
+        elif rel in result.repo_updated:
+            print(f"  ~ {rel} (merged with your edits)", file=err)
+        else:
+            print(f"  ~ {rel}", file=err)
     for rel in result.written.skipped:
         print(f"  = {rel} (exists, kept)", file=err)
-    for rel in result.repo_updated:
-        print(f"  ~ {rel} (merged)", file=err)
     if save_to is not None:
         print(f"  answers saved to {save_to}", file=err)
     if result.written.git_added:

@@ -7,11 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from scaffold.answers import today
+from scaffold.answers import refuse_repeated_sets, today
 from scaffold.api import update
 
 
 def run(args: argparse.Namespace) -> int:
+    refuse_repeated_sets(args.sets)
     root = Path(args.repo).expanduser()
     result = update(root, args.hosts or None, on=today(), sets=args.sets, dry_run=args.dry_run)
     if args.json:
