@@ -391,6 +391,10 @@ def suspects(tree: tree_sitter.Tree, found: Mapping[str, list[tree_sitter.Node]]
     root = tree.root_node
     if not _has_expression(root):
         return [(root.end_point[0] + 1, root.end_point[1] + 1, "no expression")]
+    source = root.text or b""
+    if any(opener * 256 in source for opener in (b"(", b"[", b"{")):
+        # Nix's parser runs out of stack long before tree-sitter does.
+        return [(1, 1, "nesting deeper than Nix's parser takes")]
     if found is None:  # a caller that already ran a query including BINDERS passes its result
         found = captures(root, BINDERS)
     out = []

@@ -19,7 +19,7 @@ def run(argv: list[str], *, check: bool, cwd: Path | None = None,
     log.debug("$ %s", shlex.join(argv))
     if shutil.which(argv[0]) is None:
         raise ToolMissing(argv[0], f"install {argv[0]} and make sure it is on PATH")
-    proc = subprocess.run(argv, cwd=cwd, input=input, capture_output=True, text=True, check=False)
+    proc = subprocess.run(argv, cwd=cwd, input=input, capture_output=True, text=True, errors="replace", check=False)
     if check and proc.returncode != 0:
         raise ToolError(argv, proc.returncode, proc.stderr or proc.stdout)
     return proc

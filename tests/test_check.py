@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -566,3 +568,26 @@ def test_a_pool_of_processes_finds_what_one_process_finds(tmp_path: Path) -> Non
     alone = check(tmp_path, now=NOW, jobs=1)
     assert {f.rule for f in alone} >= {"NBT003", "NBT009", "NBT013"}
     assert check(tmp_path, now=NOW, jobs=2) == alone
+
+
+def test_hostile_files_are_reported_or_skipped_never_a_crash_or_a_hang(tmp_path: Path) -> None:
+    """Binary data, nesting deeper than Nix's parser takes, a FIFO, a symlink loop and a link out
+    of the repository: `check` finishes, and reports what Nix itself refuses."""
+    require_tool("nix-instantiate")
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "binary.nix").write_bytes(bytes(range(128, 256)) * 20)
+    (repo / "lists.nix").write_text("[" * 5000 + "]" * 5000)
+    (repo / "parens.nix").write_text("(" * 50000 + "1" + ")" * 50000)
+    (repo / "ok.nix").write_text("{ }\n")
+    os.mkfifo(repo / "fifo.nix")
+    (repo / "loop1.nix").symlink_to("loop2.nix")
+    (repo / "loop2.nix").symlink_to("loop1.nix")
+    (repo / "shadow.nix").symlink_to("/etc/passwd")
+    # A subprocess, so a blocking read of the FIFO fails the test instead of hanging the suite.
+    proc = subprocess.run([sys.executable, "-m", "scaffold.cli", "check", str(repo)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 1, proc.stderr
+    reported = sorted(line.split(":")[0] for line in proc.stdout.splitlines() if "NBT017" in line)
+    assert reported == ["binary.nix", "lists.nix", "parens.nix"]
+    assert "internal error" not in proc.stderr and "shadow" not in proc.stdout + proc.stderr

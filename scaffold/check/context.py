@@ -116,7 +116,7 @@ class Repo:
                 or ("." not in name and _has_shebang(self.root / rel))
             if is_script or is_doc:
                 try:
-                    out.append((rel, (self.root / rel).read_text(encoding="utf-8"), is_doc))
+                    out.append((rel, (self.root / rel).read_text(encoding="utf-8", errors="replace"), is_doc))
                 except (UnicodeDecodeError, OSError):
                     continue
         return out
@@ -321,11 +321,15 @@ def list_files(root: Path) -> list[str]:
             continue
         folders = []
         for entry in entries:
-            if entry.is_dir():  # a link to a folder is neither listed nor followed, as os.walk does
-                if not entry.is_symlink() and entry.name not in SKIP_DIRS and \
+            if entry.is_symlink():  # neither listed nor followed: it may leave the repository
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIP_DIRS and \
                         not entry.name.startswith("result-"):
                     folders.append((prefix + entry.name + "/", entry.path))
-            else:
+            elif entry.is_file(follow_symlinks=False):
+                # Regular files only: a link may point outside the repository (or at
+                # itself), and a FIFO or device would block the read.
                 out.append(prefix + entry.name)
         todo.extend(reversed(folders))
     return out
