@@ -74,6 +74,12 @@ def format_problems(text: str) -> list[str]:
             problems.append(f"line {number}: indented by an odd number of spaces")
     if re.match(r"\s*\n", text):
         problems.append("the file starts with a blank line")
+    # nixfmt keeps `{ config, lib, ... }:` on one line but puts three or more formals one per
+    # line (nixpkgs' own modules after the reformat, e.g. misc/label.nix and security/sudo.nix).
+    for number, line in enumerate(text.splitlines(), start=1):
+        formals = re.fullmatch(r"\s*\{ ([^{}]*) \}:", line)
+        if formals and len([n for n in formals.group(1).split(",") if n.strip() not in ("", "...")]) >= 3:
+            problems.append(f"line {number}: three or more formals on one line")
     return problems + _one_line_collections(tree)
 
 
@@ -87,14 +93,17 @@ def test_every_generated_nix_file_is_formatted(example: str) -> None:
 
 
 def test_the_format_check_catches_what_nixfmt_would_change() -> None:
-    text = '{\n  a = [ "x" "y" ];\n   b = { c = 1; d = 2; };  \n\n\n  e = [ "z" ];\n  s = \'\'\n     kept\n  \'\';\n}'
+    text = ('{ config, lib, pkgs, ... }:\n'
+            '{\n  a = [ "x" "y" ];\n   b = { c = 1; d = 2; };  \n\n\n'
+            '  e = [ "z" ];\n  s = \'\'\n     kept\n  \'\';\n}')
     assert format_problems(text) == [
         "the file must end with exactly one newline",
-        "line 3: trailing whitespace",
-        "line 3: indented by an odd number of spaces",
-        "line 5: more than one blank line",
-        'line 2: [ "x" "y" ]',
-        "line 3: { c = 1; d = 2; }",
+        "line 4: trailing whitespace",
+        "line 4: indented by an odd number of spaces",
+        "line 6: more than one blank line",
+        "line 1: three or more formals on one line",
+        'line 3: [ "x" "y" ]',
+        "line 4: { c = 1; d = 2; }",
     ]
 
 

@@ -3,7 +3,12 @@
 # WARNING: erin has no password secret and no SSH key with sshd on: set a password right after the first switch, from the account you switched with (sudo passwd erin, see README.md), or nobody can log in.
 # Classic /etc/nixos without a flake: nixpkgs and home-manager come from
 # channels (see README.md); they must move to a new release together.
-{ config, lib, pkgs, ... }:
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
 
 {
   imports = [

@@ -1,7 +1,13 @@
 # frame: NixOS 26.05 "Yarara", scaffolded by nixbtw.
 # Edit freely: `nixbtw update` merges template improvements into your edits.
 # WARNING: services.openssh is off, so the SSH keys of alice let nobody in until you turn it on.
-{ config, lib, pkgs, inputs, ... }:
+{
+  config,
+  lib,
+  pkgs,
+  inputs,
+  ...
+}:
 
 {
   imports = [

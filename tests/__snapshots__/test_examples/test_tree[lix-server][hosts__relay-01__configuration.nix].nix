@@ -2,7 +2,13 @@
 # Edit freely: `nixbtw update` merges template improvements into your edits.
 # WARNING: ops logs in with SSH keys only and has no password, so sudo does not ask for one.
 # WARNING: packages.unfree: all admits every unfree package; naming them keeps surprises out.
-{ config, lib, pkgs, inputs, ... }:
+{
+  config,
+  lib,
+  pkgs,
+  inputs,
+  ...
+}:
 
 {
   imports = [

@@ -2,7 +2,13 @@
 # Edit freely: `nixbtw update` merges template improvements into your edits.
 # WARNING: alice logs in with SSH keys only and has no password, so sudo does not ask for one.
 # WARNING: bob has no password and no SSH key with sshd on: an admin sets one with `sudo passwd bob` after the first boot.
-{ config, lib, pkgs, inputs, ... }:
+{
+  config,
+  lib,
+  pkgs,
+  inputs,
+  ...
+}:
 
 {
   imports = [
