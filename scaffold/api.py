@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold import nixlit
 from scaffold.errors import FileExistsConflict, InputError, UsageError
@@ -23,9 +25,12 @@ from scaffold.update import (
     read_answers,
     update_repo,
 )
+
+if TYPE_CHECKING:
+    from scaffold.deploy import DeployResult
 from scaffold.write import WriteResult, check_access, check_ground, git_add, locked, write_files
 
-__all__ = ["NewHost", "UpdateResult", "new_host", "update"]
+__all__ = ["NewHost", "UpdateResult", "deploy", "new_host", "update"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,3 +214,14 @@ def update(root: Path, hosts: list[str] | None = None, *, on: dt.date,
     # A run of new host killed mid-write is undone first, under the same lock.
     with locked(root, signals=False):
         return update_repo(root, hosts, sets=sets, on=on)
+
+
+def deploy(repo: Path, hosts: list[str], tags: list[str], *, on: dt.date, dry_run: bool = False,
+           say: Callable[[str], None] = lambda _line: None) -> DeployResult:
+    """Deploy hosts (by name or tag; default every host with a target) with deploy-rs."""
+    from scaffold.deploy import deploy as run_deploy
+
+    if not (repo / ANSWERS).is_file():
+        raise InputError(str(repo), "holds no repository made by nixbtw (no .copier-answers.yml)",
+                         "run nixbtw deploy inside the repository, or pass --repo DIR")
+    return run_deploy(repo, hosts, tags, on=on, dry_run=dry_run, say=say)

@@ -29,12 +29,13 @@ from scaffold.recipients import add_sops_recipient, set_agenix_host_key
 from scaffold.secretsplan import host_key as target_host_key
 from scaffold.spec import HostSpec
 from scaffold.sshage import age_recipient, ed25519_public_key
+from scaffold.target import TARGET
 from scaffold.update import host_dirs, host_spec
 
 __all__ = [
     "Bootstrap", "FacterDisk", "FacterFacts", "HostKey", "Install", "add_sops_recipient",
-    "bootstrap", "check_target", "facter_warnings", "host_key", "host_key_path", "plan_install",
-    "read_facter", "secret_files", "set_agenix_host_key", "stream", "unreadable",
+    "bootstrap", "check_target", "facter_warnings", "host_key", "host_key_path", "missing_secrets",
+    "plan_install", "read_facter", "secret_files", "set_agenix_host_key", "stream", "unreadable",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,6 @@ DISK_KEY_ENV = "NIXBTW_DISK_KEY_FILE"
 DISK_KEY_READ = ("(umask 077 && printf 'Disk passphrase: ' && read -rs pass && echo "
                  "&& printf '%s' \"$pass\" > {file})")
 DISK_KEY_PLACEHOLDER = "DISK_KEY_FILE"
-_USER = r"[A-Za-z_][A-Za-z0-9_.-]*"
-_ADDRESS = r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9]+)?"
-_TARGET = re.compile(rf"(?:{_USER})@(?:{_ADDRESS})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +71,7 @@ class Install:
 
 
 def check_target(target: str) -> str:
-    if not _TARGET.fullmatch(target):
+    if not TARGET.fullmatch(target):
         raise InputError("--target", f"{target!r} is not USER@ADDRESS (no spaces or shell characters)",
                          "give the installer's login and address, e.g. root@192.168.1.20")
     return target
@@ -257,7 +255,7 @@ def secret_files(spec: HostSpec, repo: Path, *, on: dt.date) -> list[str]:
     return list(dict.fromkeys(files))
 
 
-def _missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem]:
+def missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date, then: str = "run bootstrap again") -> list[Problem]:
     """The encrypted files the host's configuration reads; without them it does not build."""
     plan = make_plan(spec, on=on)
     if not plan.password_secrets:
@@ -269,12 +267,12 @@ def _missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem
                  for s in plan.password_secrets}
     problems = [Problem(file, "does not exist, and the host's configuration reads it",
                         f"create it first ({how}; encrypted for the admins is enough: bootstrap adds "
-                        "the host), git add it, then run bootstrap again")
+                        f"the host), git add it, then {then}")
                 for file, how in files.items() if not (repo / file).is_file()]
     for file in files:
         if (repo / file).is_file() and not _tracked(repo, file):
             problems.append(Problem(file, "is not tracked by git, so the flake cannot see it",
-                                    f"git add {file}, then run bootstrap again"))
+                                    f"git add {file}, then {then}"))
     return problems
 
 
@@ -289,7 +287,10 @@ def _tracked(repo: Path, rel: str) -> bool:
 
 
 def unreadable(tool: str, repo: Path, files: list[str], public: str) -> dict[str, str]:
-    """The files (of those that exist) not encrypted for the host key `public`, and why."""
+    """The files (of those that exist) not encrypted for the host key `public`, and why.
+
+    `public` is the host's SSH public key, or for sops-nix its age recipient
+    as .sops.yaml records it."""
     out: dict[str, str] = {}
     for rel in files:
         path = repo / rel
@@ -297,7 +298,7 @@ def unreadable(tool: str, repo: Path, files: list[str], public: str) -> dict[str
             continue
         try:
             if tool == "sops-nix":
-                recipient = age_recipient(public)
+                recipient = public if public.startswith("age1") else age_recipient(public)
                 if recipient not in sops_recipients(path.read_text(encoding="utf-8")):
                     out[rel] = f"is not encrypted for the host's key ({recipient})"
             elif ("ssh-ed25519", ssh_tag(public)) not in {s[:2] for s in age_stanzas(path.read_bytes())}:
@@ -457,7 +458,7 @@ def bootstrap(repo: Path, host: str, *, target: str, on: dt.date, disk_key: str 
     # before a key exists or a file changes, and is the command --print shows.
     preview = plan_install(spec, repo=repo, target=target, keys_dir=Path(f"/tmp/{host}-keys"),
                            disk_key=key_file, facter=facter, ssh_port=ssh_port)
-    problems = _missing_secrets(spec, repo, on=on)
+    problems = missing_secrets(spec, repo, on=on)
     if print_only:
         for problem in problems:
             say(f"warning: {problem}")

@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_bootstrap(sub)
 
+    from scaffold.commands.deploy import add_parser as add_deploy
+
+    add_deploy(sub)
+
     sub.add_parser("schema", help="print the answers file's JSON Schema",
                    description="Print the JSON Schema of the answers file (for editors).")
     return p
@@ -156,6 +160,10 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             from scaffold.commands.bootstrap import run as run_bootstrap
 
             return run_bootstrap(args)
+        case "deploy":
+            from scaffold.commands.deploy import run as run_deploy
+
+            return run_deploy(args)
         case "schema":
             from scaffold.schema import json_schema_text
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from scaffold import releases
 from scaffold.access import AccessPlan, access_plan, immutable_users
 from scaffold.bootplan import BootPlan, boot_plan
+from scaffold.deployplan import DeployNode, deploy_node
 from scaffold.machine import Everyday, everyday
 from scaffold.secretsplan import PasswordSecret, SecretsPlan, secrets_plan
 from scaffold.secretsplan import host_key as secretsplan_host_key
@@ -108,6 +109,7 @@ class Plan:
     boot: BootPlan | None = None
     access: AccessPlan | None = None
     everyday: Everyday | None = None
+    deploy: DeployNode | None = None
     gc_retention: str = GC_RETENTION
     boot_entries: int = BOOT_ENTRIES
     notes: tuple[str, ...] = field(default=())
@@ -402,4 +404,5 @@ def make_plan(spec: HostSpec, *, on: dt.date) -> Plan:
         boot=boot_plan(spec),
         access=access_plan(spec),
         everyday=everyday(spec),
+        deploy=deploy_node(spec),
     )

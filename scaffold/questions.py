@@ -75,7 +75,9 @@ ORDER: dict[str, str] = {
 }
 # Written down once per host from the release (spec.resolved), never asked; and
 # a name-to-id table, which is no one-line answer (the answers file holds it).
-NOT_ASKED = frozenset({"state_version", "darwin_state_version", "darwin.homebrew.mas_apps"})
+# deploy.*: a host becomes deployable once installed (nixbtw update HOST --set deploy.target=...).
+NOT_ASKED = frozenset({"state_version", "darwin_state_version", "darwin.homebrew.mas_apps", "deploy.target",
+                       "deploy.ssh_port", "deploy.tags", "deploy.remote_build"})
 # Defaults the interview suggests where the spec's own default means "decide later".
 SUGGESTED: dict[str, Any] = {"users.password": "secret", "disk.encrypt": True,
                              "hardware.nvidia_open": True, "darwin.touch_id_sudo": True,

@@ -174,3 +174,20 @@ def add_sops_rule(text: str, host: str, admin_keys: list[str]) -> str:
     if not isinstance(data, dict) or not isinstance(data.get("creation_rules"), list):
         raise _unrecognised(file, "has a shape nixbtw does not recognise")
     return out
+
+
+def recorded_sops_recipient(text: str, host: str) -> str | None:
+    """The host's age recipient in .sops.yaml (`- &host_<host> age1...`), if filled in."""
+    anchor = "host_" + host.replace("-", "_")
+    hit = re.search(rf"^[ \t]*- &{re.escape(anchor)}[ \t]+(age1[0-9a-z]+)[ \t]*$", text, re.M)
+    return hit.group(1) if hit else None
+
+
+def recorded_agenix_key(text: str, host: str) -> str | None:
+    """The host's SSH key in secrets/secrets.nix's `hosts` block, if filled in."""
+    block = re.search(r"^([ \t]*)hosts[ \t]*=[ \t]*\{[ \t]*$(.*?)^\1\};", text, re.M | re.S)
+    if block is None:
+        return None
+    hit = re.search(rf"^[ \t]*{re.escape(nixlit.attr(host))}[ \t]*=[ \t]*\[[ \t]*\"(ssh-ed25519 [A-Za-z0-9+/=]+)"
+                    r"(?: [^\"]*)?\"[ \t]*\][ \t]*;", block.group(2), re.M)
+    return hit.group(1) if hit else None

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scaffold import releases
+from scaffold.deployplan import deploy_node
 from scaffold.errors import InputError
 from scaffold.spec import HostSpec
 
@@ -24,7 +25,7 @@ Kind = Literal["nixos", "darwin"]
 # Canonical order of inputs in flake.nix; also the set of inputs nixbtw knows.
 INPUT_NAMES: tuple[str, ...] = (
     "nixpkgs", "nix-darwin", "nixos-wsl", "home-manager", "disko", "impermanence",
-    "nixos-hardware", "sops-nix", "agenix", "determinate",
+    "nixos-hardware", "sops-nix", "agenix", "determinate", "deploy-rs",
 )
 
 
@@ -36,6 +37,23 @@ class RepoHost(_Model):
     name: str
     lane: str
     system: str
+
+
+class RepoNode(_Model):
+    """A host deploy-rs reaches (scaffold.deployplan.DeployNode, as repository answers)."""
+
+    name: str
+    kind: Kind
+    system: str
+    hostname: str
+    ssh_user: str
+    ssh_port: int | None = None
+    interactive_sudo: bool = False
+    remote_build: bool = False
+
+    @property
+    def configurations(self) -> str:
+        return "darwinConfigurations" if self.kind == "darwin" else "nixosConfigurations"
 
 
 class RepoHome(_Model):
@@ -72,6 +90,8 @@ class RepoSpec(_Model):
     inputs: list[str]
     hosts: list[RepoHost]
     homes: list[RepoHome] = Field(default_factory=list)
+    # deploy.nix: one deploy-rs node per host with a deploy target.
+    nodes: list[RepoNode] = Field(default_factory=list)
     # Seeds for .sops.yaml / secrets/secrets.nix, written once when first needed.
     sops: RepoSecrets = Field(default_factory=RepoSecrets)
     agenix: RepoSecrets = Field(default_factory=RepoSecrets)
@@ -102,6 +122,8 @@ def input_names(spec: HostSpec) -> list[str]:
         names.append(spec.secrets.tool)
     if spec.nix == "determinate" and spec.lane != "home-manager":
         names.append("determinate")
+    if deploy_node(spec) is not None:
+        names.append("deploy-rs")
     return names
 
 
@@ -114,6 +136,7 @@ DEV_TOOLS: dict[str, tuple[str, str]] = {
     "age": ("pkgs.age", "age-keygen makes your own age key"),
     "agenix": ("inputs.agenix.packages.${system}.agenix", "edits and re-keys secrets/*.age"),
     "mkpasswd": ("pkgs.mkpasswd", "hashes a password for a password secret"),
+    "deploy-rs": ("pkgs.deploy-rs", "deploys hosts with rollback (nixbtw deploy runs it)"),
 }
 # Where an admin runs the tools from: any of these, whatever the hosts run. Not
 # x86_64-darwin unless a host is one: nixpkgs 26.05 deprecates it and would warn
@@ -133,6 +156,8 @@ def dev_tools(spec: HostSpec) -> set[str]:
     if spec.lane != "darwin" and spec.secrets.tool != "none" and any(
             u.password == "secret" for u in spec.users):
         tools.add("mkpasswd")
+    if deploy_node(spec) is not None:
+        tools.add("deploy-rs")
     return tools
 
 
@@ -161,6 +186,10 @@ def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
         hosts=[RepoHost(name=s.hostname, lane=s.lane, system=s.system) for s in specs],
         homes=[RepoHome(user=u.name, host=s.hostname, system=s.system)
                for s in specs if s.hm_mode == "standalone" for u in s.users],
+        nodes=[RepoNode(name=n.name, kind=n.kind, system=n.system, hostname=n.hostname,
+                        ssh_user=n.ssh_user, ssh_port=n.ssh_port, interactive_sudo=n.interactive_sudo,
+                        remote_build=n.remote_build)
+               for n in map(deploy_node, specs) if n is not None],
         sops=_secrets("sops-nix", sops),
         agenix=_secrets("agenix", agenix),
         tools=[t for t in DEV_TOOLS if any(t in dev_tools(s) for s in specs)],
@@ -212,6 +241,8 @@ def flake_inputs(names: Iterable[str], rel: releases.Release, kind: Kind) -> lis
         "sops-nix": FlakeInput("sops-nix", "github:Mic92/sops-nix", follow),
         "agenix": FlakeInput("agenix", "github:ryantm/agenix",
                              (("nixpkgs", "nixpkgs"), ("darwin", ""), ("home-manager", ""))),
+        "deploy-rs": FlakeInput("deploy-rs", "github:serokell/deploy-rs", follow,
+                                "only its activation library: the deploy binary comes from nixpkgs' cache"),
         "determinate": FlakeInput("determinate",
                                   "https://flakehub.com/f/DeterminateSystems/determinate/3",
                                   why="no follows: Determinate's cache hits need its own nixpkgs"),

@@ -482,6 +482,49 @@ class Darwin(_Model):
     homebrew: Homebrew = Field(default_factory=Homebrew, description="Homebrew, managed by nix-darwin")
 
 
+_TAG = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
+
+
+class Deploy(_Model):
+    target: str | None = Field(
+        None, max_length=NAME_MAX * 2,
+        description="where deploy-rs connects, as ADMIN@ADDRESS, e.g. admin@web1.example.org; "
+                    "unset: `nixbtw deploy` leaves the host alone")
+    ssh_port: int | None = Field(None, strict=True, description="the host's SSH port (default 22)")
+    tags: list[str] = Field(default_factory=list, max_length=LIST_MAX,
+                            description="group names: `nixbtw deploy --tag web` deploys every host tagged web")
+    remote_build: bool = Field(
+        False, description="build on the host instead of copying from the deploying machine "
+                           "(e.g. a Mac deployed from Linux)")
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, v: str | None) -> str | None:
+        from scaffold.target import TARGET
+
+        if v is not None and not TARGET.fullmatch(v):
+            raise _problem(f"{_clip(v)!r} is not USER@ADDRESS (no spaces, ports or shell characters)",
+                           "write the admin's login and the host's address, e.g. admin@web1.example.org "
+                           "(a port goes in deploy.ssh_port)")
+        return v
+
+    @field_validator("ssh_port")
+    @classmethod
+    def _port(cls, v: int | None) -> int | None:
+        if v is not None and not 0 < v < 65536:
+            raise _problem(f"{v} is not a TCP port", "give a number from 1 to 65535")
+        return v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        for tag in _each_short(v, 63, "a tag"):
+            if not _TAG.fullmatch(tag):
+                raise _problem(f"{_clip(tag)!r} is not a tag",
+                               "use lowercase letters, digits, - and _, e.g. web or eu-west")
+        return list(dict.fromkeys(v))
+
+
 class HostSpec(_Model):
     hostname: str = Field(max_length=NAME_MAX, description="host name (RFC 1123 label)")
     lane: Lane = Field("nixos-flake", description="what kind of system this is")
@@ -521,6 +564,7 @@ class HostSpec(_Model):
     packages: Packages = Field(default_factory=Packages, description="packages and the unfree/insecure gates")
     services: Services = Field(default_factory=Services, description="services")
     darwin: Darwin = Field(default_factory=Darwin, description="macOS settings (lane darwin)")
+    deploy: Deploy = Field(default_factory=Deploy, description="where `nixbtw deploy` (deploy-rs) reaches the host")
 
     @field_validator("hostname")
     @classmethod
@@ -691,6 +735,9 @@ class HostSpec(_Model):
         self._user_problems(add)
         self._disk_problems(add)
         self._secret_problems(add)
+        from scaffold.deployplan import deploy_problems
+
+        out.extend(deploy_problems(self))
         if not any(p.field.startswith("users") for p in out):
             out.extend(access_problems(self))
         return out

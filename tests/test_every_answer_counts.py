@@ -34,6 +34,7 @@ DARWIN: dict[str, Any] = {"hostname": "mac", "lane": "darwin", "system": "aarch6
 WITH_DISK = {"disk": {"layout": "ext4", "device": DISK}}
 WITH_SOPS = {"secrets": {"tool": "sops-nix", "admin_keys": [AGE_A]}}
 WITH_BREW = {"darwin": {"homebrew": {"enable": True}}}
+WITH_DEPLOY = {"deploy": {"target": "alice@atlas.lan"}}
 WITH_NVIDIA = {"hardware": {"gpu": ["nvidia"], "nvidia_open": True}}
 
 # field (users.* for every user) -> (base answers, extra answers on the base, path, other value)
@@ -87,6 +88,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, Any]] = {
     "darwin.homebrew.brews": (DARWIN, WITH_BREW, "darwin.homebrew.brews", ["wget"]),
     "darwin.homebrew.cleanup": (DARWIN, WITH_BREW, "darwin.homebrew.cleanup", "zap"),
     "darwin.homebrew.mas_apps": (DARWIN, WITH_BREW, "darwin.homebrew.mas_apps", {"Xcode": 497799835}),
+    "deploy.target": (NIXOS, {}, "deploy.target", "alice@atlas.lan"),
+    "deploy.ssh_port": (NIXOS, WITH_DEPLOY, "deploy.ssh_port", 2222),
+    "deploy.tags": (NIXOS, WITH_DEPLOY, "deploy.tags", ["web"]),
+    "deploy.remote_build": (NIXOS, WITH_DEPLOY, "deploy.remote_build", True),
 }
 
 

@@ -26,6 +26,7 @@ KNOWN: dict[str, set[str]] = {
     "age-keygen": {"-o"},
     "agenix": {"-e", "-r", "-d", "-i"},
     "mkpasswd": {"-m"},
+    "deploy": {"--skip-checks", "--targets", "--magic-rollback"},
     # Nix, NixOS and the installer
     "nix": {"develop", "flake", "lock", "check", "build", "run", "fmt", "-c", "--",
             "--extra-experimental-features"},

@@ -20,6 +20,8 @@ def scope_of(rel: str, lane: str) -> str | None:
     # in them are checked below.
     if not rel.endswith(".nix") or rel == "flake.nix" or rel.startswith("secrets/"):
         return None
+    if rel == "deploy.nix":  # deploy-rs's `deploy` output, checked against its schema
+        return "deploy-rs"
     if rel.startswith("home/") or "/home/" in rel or rel.endswith("/home-manager.nix"):
         return "home"
     return "darwin" if lane == "darwin" else "nixos"

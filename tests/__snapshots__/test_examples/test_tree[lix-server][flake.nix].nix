@@ -4,6 +4,11 @@
   inputs = {
     # every other input follows this one: one nixpkgs in the lock
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+    # only its activation library: the deploy binary comes from nixpkgs' cache
+    deploy-rs = {
+      url = "github:serokell/deploy-rs";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
   };
 
   outputs =
@@ -51,9 +56,28 @@
       # Switch with: sudo nixos-rebuild switch --flake .#<host>
       nixosConfigurations = lib.genAttrs hostNames mkHost;
 
+      # The tools the hosts' READMEs run, at the versions flake.lock pins:
+      # nix develop -c <tool> ...
+      devShells = lib.genAttrs systems (
+        system:
+        let
+          pkgs = nixpkgs.legacyPackages.${system};
+        in
+        {
+          default = pkgs.mkShell {
+            packages = [
+              pkgs.deploy-rs # deploys hosts with rollback (nixbtw deploy runs it)
+            ];
+          };
+        }
+      );
+
       # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
       # nixbtw writes them, so a template update merges without noise.
       formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
+
+      # The deploy-rs nodes of the hosts with a deploy target: nixbtw deploy [HOST ...]
+      deploy = import ./deploy.nix { inherit self inputs; };
 
       # `nix flake check` builds every host, not just the one you switch,
       # and boots every host that has a VM test (vm-<host>, needs KVM).

@@ -14,6 +14,11 @@
       inputs.darwin.follows = "";
       inputs.home-manager.follows = "";
     };
+    # only its activation library: the deploy binary comes from nixpkgs' cache
+    deploy-rs = {
+      url = "github:serokell/deploy-rs";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
   };
 
   outputs =
@@ -75,6 +80,7 @@
               pkgs.disko # formats a disk by hand from the installer
               inputs.agenix.packages.${system}.agenix # edits and re-keys secrets/*.age
               pkgs.mkpasswd # hashes a password for a password secret
+              pkgs.deploy-rs # deploys hosts with rollback (nixbtw deploy runs it)
             ];
           };
         }
@@ -83,6 +89,9 @@
       # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
       # nixbtw writes them, so a template update merges without noise.
       formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
+
+      # The deploy-rs nodes of the hosts with a deploy target: nixbtw deploy [HOST ...]
+      deploy = import ./deploy.nix { inherit self inputs; };
 
       # `nix flake check` builds every host, not just the one you switch,
       # and boots every host that has a VM test (vm-<host>, needs KVM).

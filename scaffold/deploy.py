@@ -1,0 +1,185 @@
+"""nixbtw deploy: the repository's hosts through deploy-rs, refused while one is not ready.
+
+deploy-rs, not a loop of ssh calls: it copies each closure, activates it, and
+rolls the host back by itself when the new generation fails or cuts the SSH
+connection it confirms over (magic rollback). nixbtw chooses the hosts (by
+name or tag), refuses those that would install something broken (the
+placeholder hardware file, a secret the host key cannot decrypt, a deploy.nix
+that has not caught up with the answers), and runs one deploy-rs command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.bootstrap import NIX_DEVELOP, missing_secrets, secret_files, unreadable
+from scaffold.deployplan import deploy_node
+from scaffold.errors import InputError, Problem, ToolMissing
+from scaffold.process import stream
+from scaffold.recipients import recorded_agenix_key, recorded_sops_recipient
+from scaffold.render import ANSWERS
+from scaffold.spec import HostSpec
+from scaffold.update import host_dirs, host_spec, read_answers
+
+__all__ = ["DEPLOY", "DeployResult", "Deployment", "deploy", "plan_deploy"]
+
+DEPLOY = "deploy"  # deploy-rs's command
+PLACEHOLDER = "# PLACEHOLDER"
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One deploy-rs run over `hosts`, from the repository (`cwd`)."""
+
+    hosts: tuple[str, ...]
+    argv: tuple[str, ...]
+    cwd: Path
+
+    def command(self, *, installed: bool) -> list[str]:
+        """deploy-rs from PATH, else from the repository's dev shell (pinned by flake.lock)."""
+        return list(self.argv) if installed else [*NIX_DEVELOP, *self.argv]
+
+    def to_json(self, *, installed: bool, ran: bool, exit_code: int | None) -> dict[str, object]:
+        return {"hosts": list(self.hosts), "argv": self.command(installed=installed),
+                "cwd": str(self.cwd), "ran": ran, "exit_code": exit_code}
+
+
+def _choose(specs: dict[str, HostSpec], names: list[str], tags: list[str]) -> list[HostSpec]:
+    problems = [Problem("HOST", f"{n!r} is not a host of this repository",
+                        f"use one of {', '.join(specs) or '(none)'}") for n in names if n not in specs]
+    in_use = sorted({t for s in specs.values() for t in s.deploy.tags})
+    for tag in tags:
+        if not any(tag in s.deploy.tags for s in specs.values()):
+            problems.append(Problem("--tag", f"no host is tagged {tag!r}",
+                                    f"use one of {', '.join(in_use)}" if in_use else
+                                    "tag hosts first: nixbtw update HOST --set 'deploy.tags=[web]'"))
+    if problems:
+        raise InputError(problems=problems)
+    if names or tags:
+        chosen = [s for n, s in specs.items() if n in names or set(tags) & set(s.deploy.tags)]
+    else:
+        chosen = [s for s in specs.values() if s.deploy.target is not None]
+        if not chosen:
+            raise InputError("deploy.target", "no host of this repository has one",
+                             "nixbtw update HOST --set deploy.target=admin@ADDRESS")
+    return chosen
+
+
+def _node_problems(spec: HostSpec, recorded: set[str]) -> list[Problem]:
+    host = spec.hostname
+    where = f"hosts/{host}/{ANSWERS}"
+    if spec.deploy.target is None:
+        return [Problem(f"{where}: deploy.target", f"{host} has no deploy target",
+                        f"nixbtw update {host} --set deploy.target=admin@ADDRESS")]
+    if deploy_node(spec) is None:
+        return [Problem(f"{where}: lane", f"deploy-rs does not deploy {spec.lane} hosts",
+                        f"switch {host} on the machine as its README says")]
+    if host not in recorded:
+        return [Problem("deploy.nix", f"has no node for {host} yet",
+                        f"run nixbtw update {host} to write it, commit, then deploy")]
+    return []
+
+
+def _hardware_problems(spec: HostSpec, repo: Path) -> list[Problem]:
+    if spec.lane != "nixos-flake":
+        return []
+    host_dir = repo / "hosts" / spec.hostname
+    hardware = host_dir / "hardware-configuration.nix"
+    if (host_dir / "facter.json").is_file() or not hardware.is_file():
+        return []
+    if not hardware.read_text(encoding="utf-8", errors="replace").startswith(PLACEHOLDER):
+        return []
+    return [Problem(f"hosts/{spec.hostname}/hardware-configuration.nix",
+                    "is still nixbtw's placeholder, and a host built from it does not boot",
+                    f"install the host first (nixbtw bootstrap {spec.hostname} --target ...), or "
+                    "commit the file nixos-generate-config writes on the machine")]
+
+
+def _secret_problems(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem]:
+    tool, host = spec.secrets.tool, spec.hostname
+    if tool == "none":
+        return []
+    missing = missing_secrets(spec, repo, on=on, then="deploy again")
+    if missing:
+        return missing
+    files = secret_files(spec, repo, on=on)
+    if tool == "sops-nix":
+        rules = repo / ".sops.yaml"
+        key = recorded_sops_recipient(rules.read_text(encoding="utf-8"), host) if rules.is_file() else None
+        where, how = ".sops.yaml", (f"add `- &host_{host.replace('-', '_')} <age key>` from "
+                                     "`ssh-keyscan -t ed25519 ADDRESS | ssh-to-age`, then "
+                                     f"nix develop -c sops updatekeys secrets/{host}.yaml")
+    else:
+        rules = repo / "secrets" / "secrets.nix"
+        key = recorded_agenix_key(rules.read_text(encoding="utf-8"), host) if rules.is_file() else None
+        where, how = "secrets/secrets.nix", ("put the key `ssh-keyscan -t ed25519 ADDRESS` prints in "
+                                             "its hosts block, then cd secrets && nix develop .. -c agenix -r")
+    if key is None:
+        return [Problem(where, f"does not record {host}'s host key, so nothing shows {host} can "
+                        "decrypt its secrets", f"nixbtw bootstrap records it when installing; "
+                        f"for an installed host, {how}")]
+    return [Problem(rel, f"{why}, so {host} could not decrypt it after the deploy",
+                    "re-encrypt it: " + ("nix develop -c sops updatekeys " + rel if tool == "sops-nix"
+                                          else "cd secrets && nix develop .. -c agenix -r"))
+            for rel, why in unreadable(tool, repo, files, key).items()]
+
+
+def _recorded_nodes(repo: Path) -> set[str]:
+    answers = repo / ANSWERS
+    data = read_answers(answers) if answers.is_file() else {}
+    nodes = (data.get("repo") or {}).get("nodes") or [] if isinstance(data.get("repo"), dict) else []
+    return {str(n.get("name")) for n in nodes if isinstance(n, dict)}
+
+
+def plan_deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date) -> Deployment:
+    """The deploy-rs run for the chosen hosts, or every problem that stops it (pure but for reads)."""
+    dirs = host_dirs(repo)
+    if not dirs:
+        raise InputError("--repo", f"{repo} has no hosts/*/{ANSWERS}", "run it in a repository nixbtw made")
+    specs = {name: host_spec(d, on=on) for name, d in dirs.items()}
+    chosen = _choose(specs, list(dict.fromkeys(names)), list(dict.fromkeys(tags)))
+    recorded = _recorded_nodes(repo)
+    problems: list[Problem] = []
+    for spec in chosen:
+        node = _node_problems(spec, recorded)
+        problems += node or [*_hardware_problems(spec, repo), *_secret_problems(spec, repo, on=on)]
+    if problems:
+        raise InputError(problems=problems)
+    hosts = tuple(s.hostname for s in chosen)
+    # --skip-checks: deploy-rs's own check is `nix flake check`, which builds every host and
+    # boots every VM test before each deploy; the repository's CI runs it on every push.
+    argv = (DEPLOY, "--skip-checks", "--targets", *(f".#{h}" for h in hosts))
+    return Deployment(hosts, argv, repo)
+
+
+@dataclass(frozen=True, slots=True)
+class DeployResult:
+    deployment: Deployment
+    installed: bool
+    exit_code: int | None  # None: not run (--dry-run)
+
+    def command_line(self) -> str:
+        return shlex.join(self.deployment.command(installed=self.installed))
+
+    def to_json(self) -> dict[str, object]:
+        return self.deployment.to_json(installed=self.installed, ran=self.exit_code is not None,
+                                       exit_code=self.exit_code)
+
+
+def deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date, dry_run: bool,
+           say: Callable[[str], None]) -> DeployResult:
+    deployment = plan_deploy(repo, names, tags, on=on)
+    installed = shutil.which(DEPLOY) is not None
+    if not installed and shutil.which("nix") is None and not dry_run:
+        raise ToolMissing(DEPLOY, "install deploy-rs, or Nix to run it from the repository's dev shell")
+    result = DeployResult(deployment, installed, None)
+    if dry_run:
+        return result
+    say(f"nixbtw: deploying {', '.join(deployment.hosts)}: {result.command_line()}")
+    code = stream(deployment.command(installed=installed), cwd=repo)
+    return DeployResult(deployment, installed, code)

@@ -1,0 +1,46 @@
+# deploy-rs nodes, one per host with a `deploy` answer (its .copier-answers.yml).
+# `nixbtw deploy` runs deploy-rs on them; `nix develop -c deploy .#<host>` too.
+# A node rolls back by itself when the new generation fails to activate
+# (autoRollback) or cuts the SSH connection deploy-rs confirms it over
+# (magicRollback): a broken sshd or firewall cannot lock you out.
+{ self, inputs }:
+let
+  # deploy-rs's activation scripts around the deploy-rs binary nixpkgs builds,
+  # so it comes from the binary cache instead of a Rust build per host.
+  activate =
+    system:
+    let
+      pkgs = inputs.nixpkgs.legacyPackages.${system};
+      deployPkgs = import inputs.nixpkgs {
+        inherit system;
+        overlays = [
+          inputs.deploy-rs.overlays.default
+          (_final: prev: {
+            deploy-rs = {
+              inherit (pkgs) deploy-rs;
+              inherit (prev.deploy-rs) lib;
+            };
+          })
+        ];
+      };
+    in
+    deployPkgs.deploy-rs.lib.activate;
+in
+{
+  nodes = {
+    relay-01 = {
+      hostname = "relay-01.example.net";
+      sshUser = "ops";
+      sshOpts = [
+        "-p"
+        "2222"
+      ];
+      magicRollback = true;
+      autoRollback = true;
+      profiles.system = {
+        user = "root";
+        path = (activate "aarch64-linux").nixos self.nixosConfigurations.relay-01;
+      };
+    };
+  };
+}

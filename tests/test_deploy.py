@@ -1,0 +1,274 @@
+"""An operator deploys a fleet with `nixbtw deploy`, through deploy-rs.
+
+A stand-in `deploy` on PATH records its argv and working directory, and
+evaluates the repository's deploy.nix with real Nix, the way deploy-rs reads
+`.#deploy`: with stub inputs whose activation wrappers report what they wrap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scaffold import cli
+from scaffold.answers import apply_set, build_spec, load_file
+from scaffold.errors import InputError
+from tests.conftest import EXAMPLES, TODAY, require_tool
+from tests.test_bootstrap import encrypted, nix_rules, rekey
+
+Capture = pytest.CaptureFixture[str]
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW root@vault"
+
+# What deploy-rs's flake gives deploy.nix, as stubs: its overlay's activation
+# wrappers return what they wrap and the deploy-rs binary they would run.
+STUB_NIXPKGS = """{ system, overlays ? [ ] }:
+let
+  base = { deploy-rs = "nixpkgs-deploy-rs-" + system; };
+  final = builtins.foldl' (prev: overlay: prev // overlay final prev) base overlays;
+in
+final
+"""
+EVAL = """
+let
+  hosts = builtins.attrNames (builtins.readDir ./hosts);
+  configs = builtins.listToAttrs (map (name: { inherit name; value = { inherit name; }; }) hosts);
+  self = { nixosConfigurations = configs; darwinConfigurations = configs; };
+  nixpkgs = { outPath = STUB; legacyPackages = builtins.mapAttrs (system: _: import STUB { inherit system; })
+    { x86_64-linux = 1; aarch64-linux = 1; aarch64-darwin = 1; }; };
+  wrap = final: kind: base: { inherit kind; wraps = base.name; binary = final.deploy-rs.deploy-rs; };
+  deploy-rs.overlays.default = final: prev: {
+    deploy-rs = {
+      deploy-rs = "deploy-rs-built-from-its-flake";
+      lib.activate = { nixos = wrap final "nixos"; darwin = wrap final "darwin"; };
+    };
+  };
+in
+(import ./deploy.nix { inherit self; inputs = { inherit nixpkgs deploy-rs; }; })
+"""
+STANDIN = """#!{python}
+import json, os, subprocess, sys
+record = {{"argv": sys.argv[1:], "cwd": os.getcwd()}}
+expr = {expr!r}.replace("STUB", {stub!r})
+proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expr],
+                      capture_output=True, text=True)
+record["deploy"] = json.loads(proc.stdout) if proc.returncode == 0 else proc.stderr
+with open(os.environ["STANDIN_LOG"], "w") as f:
+    json.dump(record, f)
+sys.exit(int(os.environ.get("STANDIN_EXIT", "0")))
+"""
+# deploy-rs's node settings (interface.json and src/data.rs at d5eff7f9).
+NODE_KEYS = {"hostname", "sshUser", "user", "sshOpts", "fastConnection", "autoRollback", "magicRollback",
+             "confirmTimeout", "activationTimeout", "tempPath", "interactiveSudo", "remoteBuild",
+             "sudo", "profiles", "profilesOrder"}
+PROFILE_KEYS = NODE_KEYS - {"hostname", "profiles", "profilesOrder"} | {"path", "profilePath"}
+
+
+@pytest.fixture
+def deployer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nix_env: dict[str, str]) -> Path:
+    """The stand-in deploy-rs on PATH; returns where it writes what it saw."""
+    require_tool("nix-instantiate")
+    bin_dir, stub = tmp_path / "bin", tmp_path / "stub-nixpkgs"
+    bin_dir.mkdir()
+    stub.mkdir()
+    (stub / "default.nix").write_text(STUB_NIXPKGS)
+    script = bin_dir / "deploy"
+    script.write_text(STANDIN.format(python=sys.executable, expr=EVAL, stub=str(stub)))
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / "deploy.json"
+    for name, value in nix_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("STANDIN_LOG", str(log))
+    return log
+
+
+def nixbtw(*argv: str) -> int:
+    return cli.main(list(argv))
+
+
+def fleet(tmp_path: Path, capsys: Capture) -> Path:
+    """relay-01 (keys-only admin, port 2222, tags edge and eu) and vault (agenix, a password
+    admin, tag storage), both installed: real hardware files, vault's key recorded."""
+    root = tmp_path / "infra"
+    for example in ("lix-server", "zfs-server"):
+        assert nixbtw("new", "host", "--non-interactive", "--answers", str(EXAMPLES / f"{example}.yaml"),
+                      "--out", str(root)) == 0
+    for host in ("relay-01", "vault"):
+        (root / "hosts" / host / "hardware-configuration.nix").write_text(
+            "{ ... }:\n{\n  boot.initrd.availableKernelModules = [ \"nvme\" ];\n}\n")
+    rules = root / "secrets" / "secrets.nix"
+    rules.write_text(rules.read_text().replace("vault = [ ];", f'vault = [ "{HOST_KEY}" ];'))
+    encrypted(root, "secrets/vault-bob-password.age")
+    rekey(root)
+    capsys.readouterr()
+    return root
+
+
+def seen(log: Path) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(log.read_text())
+    return record
+
+
+def test_operator_deploys_a_tag_and_deploy_rs_sees_the_hosts_nodes(
+        tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    assert nixbtw("deploy", "--repo", str(root), "--tag", "edge") == 0
+    record = seen(deployer)
+    assert record["argv"] == ["--skip-checks", "--targets", ".#relay-01"]
+    assert Path(record["cwd"]) == root
+    nodes = record["deploy"]["nodes"]
+    assert set(nodes) == {"relay-01", "vault"}
+    relay, vault = nodes["relay-01"], nodes["vault"]
+    assert relay["hostname"] == "relay-01.example.net" and relay["sshUser"] == "ops"
+    assert relay["sshOpts"] == ["-p", "2222"]
+    # Keys-only admin: passwordless sudo, so no prompt; bob's sudo asks for his password.
+    assert "interactiveSudo" not in relay and vault["interactiveSudo"] is True
+    assert relay["magicRollback"] is relay["autoRollback"] is True
+    assert relay["profiles"]["system"]["user"] == "root"
+    # The node wraps the host's own configuration, for its platform, with nixpkgs' deploy-rs.
+    assert relay["profiles"]["system"]["path"] == {
+        "kind": "nixos", "wraps": "relay-01", "binary": "nixpkgs-deploy-rs-aarch64-linux"}
+    for node in nodes.values():
+        assert set(node) <= NODE_KEYS
+        assert set(node["profiles"]["system"]) <= PROFILE_KEYS
+
+
+def test_no_names_deploys_every_host_with_a_target(tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    assert nixbtw("deploy", "--repo", str(root)) == 0
+    assert seen(deployer)["argv"] == ["--skip-checks", "--targets", ".#relay-01", ".#vault"]
+
+
+def test_dry_run_prints_the_command_and_runs_nothing(tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    assert nixbtw("deploy", "--repo", str(root), "vault", "--dry-run") == 0
+    assert capsys.readouterr().out == "deploy --skip-checks --targets '.#vault'\n"
+    assert not deployer.exists()
+    assert nixbtw("deploy", "--repo", str(root), "--tag", "storage", "--dry-run", "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["hosts"] == ["vault"] and out["ran"] is False and out["argv"][0] == "deploy"
+
+
+def test_a_failed_deploy_exits_with_deploy_rs_code(tmp_path: Path, capsys: Capture, deployer: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = fleet(tmp_path, capsys)
+    monkeypatch.setenv("STANDIN_EXIT", "3")
+    assert nixbtw("deploy", "--repo", str(root), "relay-01") == 3
+    assert "deploy-rs exited with 3" in capsys.readouterr().err
+
+
+def refused(capsys: Capture, *argv: str) -> list[str]:
+    assert nixbtw("deploy", *argv) == 2
+    err = capsys.readouterr().err
+    return err.splitlines()
+
+
+def test_a_host_still_on_the_placeholder_hardware_file_is_refused(
+        tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    hardware = root / "hosts/relay-01/hardware-configuration.nix"
+    hardware.write_text("# PLACEHOLDER: replace this file\n{ ... }: { }\n")
+    lines = refused(capsys, "--repo", str(root))
+    assert lines == ["error: hosts/relay-01/hardware-configuration.nix: is still nixbtw's placeholder, and a "
+                     "host built from it does not boot; install the host first (nixbtw bootstrap relay-01 "
+                     "--target ...), or commit the file nixos-generate-config writes on the machine"]
+    assert not deployer.exists()
+
+
+def test_a_secret_the_host_key_cannot_decrypt_is_refused(tmp_path: Path, capsys: Capture,
+                                                         deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    encrypted(root, "secrets/vault-bob-password.age")  # the admin re-created it, for the admins only
+    [line] = refused(capsys, "--repo", str(root), "vault")
+    assert line.startswith("error: secrets/vault-bob-password.age: is not encrypted for the host's key")
+    assert line.endswith("so vault could not decrypt it after the deploy; re-encrypt it: "
+                         "cd secrets && nix develop .. -c agenix -r")
+    assert not deployer.exists()
+
+
+def test_a_host_whose_key_was_never_recorded_is_refused(tmp_path: Path, capsys: Capture,
+                                                        deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    rules = root / "secrets" / "secrets.nix"
+    rules.write_text(rules.read_text().replace(f'vault = [ "{HOST_KEY}" ];', "vault = [ ];"))
+    assert nix_rules(root / "secrets")  # still the file agenix reads
+    [line] = refused(capsys, "--repo", str(root), "--tag", "storage")
+    assert line.startswith("error: secrets/secrets.nix: does not record vault's host key")
+
+
+def test_answers_edited_without_update_are_refused_until_deploy_nix_has_the_node(
+        tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    answers = root / "hosts/vault/.copier-answers.yml"
+    answers.write_text(answers.read_text().replace("bob@vault.lan", "bob@vault.example.org"))
+    assert nixbtw("deploy", "--repo", str(root), "vault", "--dry-run") == 0  # same node name: fine
+    capsys.readouterr()
+    recorded = root / ".copier-answers.yml"
+    recorded.write_text(recorded.read_text().replace("name: vault", "name: vault-old"))
+    [line] = refused(capsys, "--repo", str(root), "vault")
+    assert line == "error: deploy.nix: has no node for vault yet; run nixbtw update vault to write it, " \
+                   "commit, then deploy"
+
+
+def test_unknown_hosts_and_tags_are_named_with_what_exists(tmp_path: Path, capsys: Capture,
+                                                           deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    lines = refused(capsys, "--repo", str(root), "atlas", "--tag", "web")
+    assert lines == ["error: HOST: 'atlas' is not a host of this repository; use one of relay-01, vault",
+                     "error: --tag: no host is tagged 'web'; use one of edge, eu, storage"]
+
+
+def test_a_repository_without_targets_says_how_to_add_one(tmp_path: Path, capsys: Capture,
+                                                          deployer: Path) -> None:
+    root = tmp_path / "infra"
+    assert nixbtw("new", "host", "--non-interactive", "--answers", str(EXAMPLES / "minimal.yaml"),
+                  "--out", str(root)) == 0
+    capsys.readouterr()
+    assert (root / "deploy.nix").exists() is False
+    [line] = refused(capsys, "--repo", str(root))
+    assert line == ("error: deploy.target: no host of this repository has one; "
+                    "nixbtw update HOST --set deploy.target=admin@ADDRESS")
+
+
+def spec_problems(example: str, *sets: str) -> list[str]:
+    answers = load_file(str(EXAMPLES / f"{example}.yaml"))
+    for s in sets:
+        apply_set(answers, s)
+    with pytest.raises(InputError) as err:
+        build_spec(answers, on=TODAY)
+    return err.value.lines()
+
+
+@pytest.mark.parametrize(("example", "sets", "expected"), [
+    ("lix-server", ("deploy.target=root@relay-01.example.net",),
+     "deploy.target: nixbtw's sshd refuses root logins (PermitRootLogin no); deploy-rs logs in as an "
+     "admin and uses sudo; deploy as an admin, e.g. deploy.target: ops@relay-01.example.net"),
+    ("lix-server", ("deploy.target=eve@relay-01.example.net",),
+     "deploy.target: eve is not a user of relay-01; use one of its admins, e.g. "
+     "deploy.target: ops@relay-01.example.net"),
+    ("lix-server", ("services.openssh=false",),
+     "services.openssh: deploy-rs connects over SSH, and sshd is off; set services.openssh: true"),
+    ("lix-server", ("deploy.target=ops relay",),
+     "deploy.target: 'ops relay' is not USER@ADDRESS (no spaces, ports or shell characters); write the "
+     "admin's login and the host's address, e.g. admin@web1.example.org (a port goes in deploy.ssh_port)"),
+    ("lix-server", ("deploy.ssh_port=70000",),
+     "deploy.ssh_port: 70000 is not a TCP port; give a number from 1 to 65535"),
+    ("lix-server", ("deploy.tags=[Web]",),
+     "deploy.tags: 'Web' is not a tag; use lowercase letters, digits, - and _, e.g. web or eu-west"),
+    ("minimal", ("deploy.tags=[web]",),
+     "deploy.tags: it needs deploy.target; set deploy.target: admin@<address>, or remove it"),
+    ("channels", ("deploy.target=alice@desk.lan",),
+     "deploy.target: a channels host is not a flake output, and deploy-rs deploys flakes; use lane "
+     "nixos-flake, or remove the deploy section"),
+    ("home-manager", ("deploy.target=alice@desk.lan",),
+     "deploy.target: nixbtw deploys systems; a home-manager host is switched by its user on the machine "
+     "(home-manager switch --flake); remove the deploy section"),
+])
+def test_deploy_answers_that_cannot_work_are_refused(example: str, sets: tuple[str, ...], expected: str) -> None:
+    assert expected in spec_problems(example, *sets)
