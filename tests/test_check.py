@@ -591,3 +591,72 @@ def test_hostile_files_are_reported_or_skipped_never_a_crash_or_a_hang(tmp_path:
     reported = sorted(line.split(":")[0] for line in proc.stdout.splitlines() if "NBT017" in line)
     assert reported == ["binary.nix", "lists.nix", "parens.nix"]
     assert "internal error" not in proc.stderr and "shadow" not in proc.stdout + proc.stderr
+
+
+# Shapes found by reading real configurations (scripts/corpus-labels.tsv, "found by reading").
+READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "renamed-options-of-older-releases": (
+        "NBT015",
+        {"host.nix": '{ pkgs, ... }: { fonts.fonts = [ pkgs.dejavu_fonts ]; nix.binaryCaches = [ "https://x" ];\n'
+                     "  services.openssh.passwordAuthentication = false;\n"
+                     "  services.xserver.displayManager.gdm.enable = true; }\n"},
+        {"host.nix": '{ pkgs, ... }: { fonts.packages = [ pkgs.dejavu_fonts ];\n'
+                     '  nix.settings.substituters = [ "https://x" ];\n'
+                     "  services.openssh.settings.PasswordAuthentication = false;\n"
+                     "  services.displayManager.gdm.enable = true;\n"
+                     # a build machine's maxJobs is no nix.maxJobs
+                     '  nix.buildMachines = [ { hostName = "b"; maxJobs = 8; } ]; }\n'},
+    ),
+    "a-module-nothing-enables-is-parked": (
+        "NBT015",
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "./hardware-configuration.nix", "./hardware-configuration.nix ../../x.nix").replace(
+            "system.stateVersion", "mine.x.enable = true; system.stateVersion"),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "x.nix": "{ config, lib, ... }: let cfg = config.mine.x; in {\n"
+                  "  options.mine.x.enable = lib.mkEnableOption \"x\";\n"
+                  "  config = lib.mkIf cfg.enable { nix.maxJobs = 4; };\n}\n"},
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "./hardware-configuration.nix", "./hardware-configuration.nix ../../x.nix").replace(
+            "system.stateVersion", "mine.x.enable = false; system.stateVersion"),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "x.nix": "{ config, lib, ... }: let cfg = config.mine.x; in {\n"
+                  "  options.mine.x.enable = lib.mkEnableOption \"x\";\n"
+                  "  config = lib.mkIf cfg.enable { nix.maxJobs = 4; };\n}\n"},
+    ),
+    "unfree-written-into-the-user-nixpkgs-config": (
+        "NBT003",
+        {"home.nix": '{ xdg.configFile."nixpkgs/config.nix".text = \'\'\n  { allowUnfree = true; }\n\'\'; }\n'},
+        {"home.nix": '{ xdg.configFile."nixpkgs/config.nix".text = \'\'\n  { allowUnfree = false; }\n\'\';\n'
+                     '  xdg.configFile."notes.txt".text = "remember: allowUnfree = true; is blanket"; }\n'},
+    ),
+    "yadm-alternates-are-nix-files": (
+        "NBT003",
+        {"configuration.nix##hostname.a": "{ nixpkgs.config.allowUnfree = true; }\n"},
+        {"configuration.nix##hostname.a": '{ nixpkgs.config.allowUnfreePackages = [ "steam" ]; }\n'},
+    ),
+    "password-files-read-into-the-store": (
+        "NBT012",
+        {"host.nix": "{ lib, ... }: { services.radicale.settings.auth.htpasswd = "
+                     "lib.readFile ./passwords/radicale-passwords; }\n"},
+        {"host.nix": '{ services.radicale.settings.auth.htpasswd_filename = "/run/secrets/radicale"; }\n',
+         "tool.nix": "{ pkgs }: pkgs.writeShellScript \"x\" (builtins.readFile ./passwd-helper.sh)\n"},
+    ),
+    "nix-env-steps-kept-in-a-comment": (
+        "NBT001",
+        {"host.nix": "# Install:\n#   nix-env -iA nixos.git\n#   nixos-install --flake .#x\n{ }\n"},
+        {"host.nix": "# Never use nix-env -i here: declare packages instead.\n{ }\n"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(READ_CASES))
+def test_shapes_found_by_reading_fire(case: str, tmp_path: Path) -> None:
+    rule_id, bad, _good = READ_CASES[case]
+    assert run_rule(rule_id, bad, tmp_path), f"{case}: {rule_id} did not fire"
+
+
+@pytest.mark.parametrize("case", sorted(READ_CASES))
+def test_shapes_found_by_reading_have_quiet_near_misses(case: str, tmp_path: Path) -> None:
+    rule_id, _bad, good = READ_CASES[case]
+    assert run_rule(rule_id, good, tmp_path) == []

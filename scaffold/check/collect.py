@@ -46,13 +46,15 @@ def file_facts(ctx: FileContext, f: NixFile) -> FileFacts:
         per_file = REGISTRY[rule_id].per_file
         if per_file is not None:
             findings.extend(per_file(ctx, f))
-    settings = tuple(Fact(s.path, s.line, s.literal if s.path in _LITERAL_PATHS else nixparse.UNKNOWN,
+    # enable options keep their literal: a module whose config waits for one nobody turns on is parked
+    settings = tuple(Fact(s.path, s.line, s.literal if s.path in _LITERAL_PATHS or s.path[-1:] == ("enable",)
+                          else nixparse.UNKNOWN,
                           nixparse.text(s.value) if s.path in _TEXT_PATHS else "")
                      for s in f.settings)
     lookups = tuple((n.start_point[0] + 1, n.start_point[1] + 1, nixparse.text(n))
                     for n in f.nodes("spath") if not _in_default(n))
     return FileFacts(rel=f.rel, settings=settings, imports=tuple(f.imports), zfs_line=f.zfs_line,
-                     declares_options=f.declares_options, roots=tuple(f.roots), exports=tuple(f.exports),
+                     declares_options=f.declares_options, guard=f.guard, roots=tuple(f.roots), exports=tuple(f.exports),
                      named_modules=tuple(f.named_modules), channel_lookups=lookups,
                      findings=tuple(findings), path_refs=_path_refs(f), string_names=_string_names(f),
                      empty=all(c.type == "comment" for c in f.tree.root_node.named_children))
@@ -86,12 +88,14 @@ def _imported_path(node: object) -> bool:
     return fn is not None and fn.text == b"import"
 
 
-_NAME = re.compile(rb"/([\w.+-]+)")
+# A file a string names: "${self}/modules/x.nix", "${./hosts}/${name}/x", "../desktop" (its last
+# component, or one followed by .nix); "/nix/store" and "share/gnome/..." name no module.
+_NAME = re.compile(rb"/([\w+-]+)(?:\.nix)?(?=$|\.nix|/default\.nix|[\"'\s;])")
 
 
 def _string_names(f: NixFile) -> frozenset[str]:
-    """Path components strings name ("${self}/modules/x.nix" -> modules, x); long strings are
-    scripts and prose, not references to files of the repository."""
+    """Files strings name ("${self}/modules/x.nix" -> x, "${self}/modules/desktop" -> desktop);
+    long strings are scripts and prose, not references to files of the repository."""
     out: set[bytes] = set()
     for node in f.nodes("string"):
         body = node.text or b""
@@ -134,9 +138,18 @@ def workers(files: int) -> int:
     return max(1, cores)
 
 
+# yadm keeps one file per host as `configuration.nix##hostname.x` and links the matching one.
+_ALTERNATE = re.compile(r"\.nix##[^/]+$")
+
+
+def is_nix(rel: str) -> bool:
+    """A Nix file: *.nix, or a yadm alternate of one."""
+    return rel.endswith(".nix") or ("##" in rel and _ALTERNATE.search(rel) is not None)
+
+
 def collect(ctx: FileContext, rels: Sequence[str], jobs: int | None = None) -> list[FileFacts]:
     """FileFacts of every Nix file, in the order given."""
-    nix = [rel for rel in rels if rel.endswith(".nix")]
+    nix = [rel for rel in rels if is_nix(rel)]
     count = workers(len(nix)) if jobs is None else max(1, jobs)
     if count == 1:
         return _read(ctx, nix)

@@ -63,9 +63,21 @@ class Repo:
     def findings(self) -> list[Finding]:
         """Findings of the per-file parts of the rules."""
         found = [f for facts in self.nix_files for f in facts.findings]
-        if not any(f.path in self.unused for f in found):
+        parked = self.unused | self.never_enabled
+        if not any(f.path in parked for f in found):
             return found
-        return [f for f in found if not (REGISTRY[f.rule].used_files_only and f.path in self.unused)]
+        return [f for f in found if not (REGISTRY[f.rule].used_files_only and f.path in parked)]
+
+    @functools.cached_property
+    def never_enabled(self) -> frozenset[str]:
+        """Modules whose whole config waits for an enable option of the repository's own that no
+        file turns on (only ever set false, or never set): nothing they say is evaluated."""
+        guarded = [f for f in self.nix_files if f.guard is not None]
+        if not guarded:
+            return frozenset()
+        maybe_on = {s.path for f in self.nix_files for s in f.settings
+                    if s.path[-1:] == ("enable",) and s.literal is not False}
+        return frozenset(f.rel for f in guarded if f.guard not in maybe_on)
 
     @functools.cached_property
     def unused(self) -> frozenset[str]:
@@ -84,7 +96,7 @@ class Repo:
         roots = {h.root for h in self.hosts}
         out = set()
         for f in self.nix_files:
-            name = f.rel.rsplit("/", 1)[-1]
+            name = f.rel.rsplit("/", 1)[-1].split("##", 1)[0]  # a yadm alternate stands for its file
             if (library and not f.empty) or name in ENTRY_POINTS or f.rel in roots or f.rel in referred:
                 continue
             folders = [f.rel.rsplit("/", n)[0] for n in range(1, f.rel.count("/") + 1)]

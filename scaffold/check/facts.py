@@ -53,6 +53,7 @@ class FileFacts:
     findings: tuple[Finding, ...] = ()  # of the rules that need only this file
     # What this file refers to: path literals resolved (a file or folder; for `./hosts/${n}`
     # the folder before the interpolation), and the names that strings mention ("/x/y.nix" -> y)
+    guard: tuple[str, ...] | None = None  # the enable option the module's whole config waits for
     empty: bool = False  # nothing but comments: a file put away, not a module
     path_refs: tuple[str, ...] = ()
     string_names: frozenset[str] = frozenset()

@@ -38,6 +38,8 @@ SELF_MODULE = re.compile(r"^(?:inputs\.)?(?:self|outputs)\.(?:flake\.)?"
 _VM_NAME = re.compile(r"^vm(?:s|[A-Z]\w*)?$")  # vmVariant, vmConfigurations, vms: test machines
 MODULE_OUTPUTS = frozenset({"nixosModules", "darwinModules", "homeModules", "homeManagerModules"})
 _ATTRSETS = ("attrset_expression", "rec_attrset_expression")
+_CFG = re.compile(rb"\bcfg\s*=\s*config\.([\w.-]+)\s*;")
+_GUARD = re.compile(r"config(?:\.[\w-]+)+\.enable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,30 @@ class NixFile:
             return out
         except RecursionError:  # absurdly deep nesting: nothing to read as a module
             return []
+
+    @functools.cached_property
+    def guard(self) -> tuple[str, ...] | None:
+        """The option a module's whole config waits for: `config = mkIf cfg.enable { ... }` with
+        `cfg = config.mine.x` (or `mkIf config.mine.x.enable`) gives ("mine", "x", "enable")."""
+        if b"mkIf" not in self.source or b"options" not in self.source:
+            return None
+        for apply in self.nodes("apply") if self.declares_options else ():
+            binding = apply.parent
+            if binding is None or binding.type != "binding" or \
+                    nixparse.text(binding.child_by_field_name("attrpath")) != "config":
+                continue
+            fn = apply.child_by_field_name("function")
+            if fn is None or fn.type != "apply_expression":
+                continue
+            cond = fn.child_by_field_name("argument")
+            if cond is None or not nixparse.text(fn.child_by_field_name("function")).endswith("mkIf"):
+                continue
+            written = nixparse.text(cond)
+            if written.startswith("cfg.") and (bound := _CFG.search(self.source)) is not None:
+                written = "config." + bound.group(1).decode() + written[3:]
+            if _GUARD.fullmatch(written):
+                return tuple(written.split(".")[1:])
+        return None
 
     @functools.cached_property
     def declares_options(self) -> bool:

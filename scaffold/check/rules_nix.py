@@ -22,7 +22,7 @@ from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
 
 PRIVATE_KEY_NAME = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|[^/]+\.key)$")
 MAYBE_KEY = re.compile(r"(^|/)([^/]+\.pem|keys\.txt)$")
-SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$)")
+SECRETISH = re.compile(r"(\.age$|(^|/)secrets?/|\.sops\.|(^|/)[^/]*secret[^/]*$|passw(?:or)?d)", re.IGNORECASE)
 # Code named after secrets (easy-secret.sh, secrets.nix) is a program, not a secret.
 CODE_SUFFIXES = (".sh", ".bash", ".zsh", ".fish", ".py", ".nix", ".lua", ".js", ".ts", ".rb", ".pl")
 # Password hashes as crypt(5), mosquitto, Authelia and PHP write them: crackable offline.
@@ -85,6 +85,41 @@ def allow_unfree(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
             yield finding("NBT003", f.rel, s.line, 1, f"{'.'.join(s.path)} admits every package",
                           "a predicate that is always true is allowUnfree = true by another name",
                           UNFREE_FIX)
+    yield from _unfree_user_config(f)
+
+
+# nixpkgs' user configuration written by the configuration (xdg.configFile."nixpkgs/config.nix".text):
+# what the string says is what nix-shell, nix-env and `import <nixpkgs> { }` obey.
+_USER_CONFIG = re.compile(r"nixpkgs/config\.nix")
+_UNFREE_IN_TEXT = re.compile(r"\ballowUnfree\s*=\s*true\s*;")
+
+
+def _written_to(node: tree_sitter.Node) -> str:
+    """The attrpath of the binding a string is the value of (through `.text`/`.source` sets)."""
+    up = node.parent
+    for _ in range(6):
+        if up is None:
+            return ""
+        if up.type == "binding":
+            return text(up.child_by_field_name("attrpath"))
+        up = up.parent
+    return ""
+
+
+def _unfree_user_config(f: NixFile) -> Iterator[Finding]:
+    if b"allowUnfree" not in f.source or b"config.nix" not in f.source:
+        return
+    for node in f.nodes("string"):
+        body = text(node)
+        match = _UNFREE_IN_TEXT.search(body)
+        if match is None or not _USER_CONFIG.search(_written_to(node)):
+            continue
+        yield finding("NBT003", f.rel, node.start_point[0] + 1 + body[: match.start()].count("\n"), 1,
+                      "~/.config/nixpkgs/config.nix is written with allowUnfree = true",
+                      "every nix-shell, nix-env and import <nixpkgs> of this user then admits every "
+                      "unfree package",
+                      'write allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "steam" ]; '
+                      "into it instead")
 
 
 VERSIONED = re.compile(r"-[0-9]")

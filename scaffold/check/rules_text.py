@@ -44,6 +44,23 @@ def nix_env_in_strings(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
                           "packages installed this way live outside the configuration and never "
                           "update with it",
                           "declare the package in environment.systemPackages or home.packages")
+    yield from _nix_env_in_comments(f)
+
+
+# A command written as a comment line of a Nix file (install steps kept beside the module).
+_COMMENTED_COMMAND = re.compile(r"^#+\s*(?:\$\s*)?(?:sudo\s+)?nix-env\b")
+
+
+def _nix_env_in_comments(f: NixFile) -> Iterator[Finding]:
+    for node in nixparse.captures(f.tree.root_node, "(comment) @c").get("c", []):
+        for offset, line in enumerate(nixparse.text(node).splitlines()):
+            match = NIX_ENV_INSTALL.search(line)
+            if match and _COMMENTED_COMMAND.match(line.strip()):
+                yield finding("NBT001", f.rel, node.start_point[0] + 1 + offset, 1,
+                              "`nix-env -i` in steps written in a comment",
+                              "whoever follows them installs packages outside the configuration, "
+                              "where they never update with it",
+                              "use nix-shell -p (or nix shell) for a tool needed once")
 
 
 @rule("NBT002", "unfree-env-var", "NIXPKGS_ALLOW_UNFREE/INSECURE as a permanent setting")
