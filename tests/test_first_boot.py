@@ -277,3 +277,20 @@ def test_the_probe_catches_a_missing_platform(nix_env: dict[str, str], tmp_path:
     files[config] = files[config].replace('nixpkgs.hostPlatform = "x86_64-linux";', "")
     with pytest.raises(AssertionError):
         check_guarantees(spec, write_tree(files, tmp_path), nix_env)
+
+
+@pytest.mark.parametrize("tool", ["sops-nix", "agenix"])
+def test_the_probe_catches_a_mac_that_ignores_its_age_key_file(
+        tool: str, nix_env: dict[str, str], tmp_path: Path) -> None:
+    key_file = "/Users/ada/.config/age/keys.txt"
+    spec = build_spec({"hostname": "mac", "lane": "darwin", "system": "aarch64-darwin",
+                       "users": [{"name": "ada", "admin": True}],
+                       "secrets": {"tool": tool, "admin_keys": [AGE], "age_key_file": key_file}},
+                      on=TODAY)
+    files = all_files(render_new(spec, on=TODAY))
+    check_guarantees(spec, write_tree(files, tmp_path / "as-rendered"), nix_env)
+    secrets = "hosts/mac/secrets.nix"
+    assert key_file in files[secrets]
+    files[secrets] = files[secrets].replace(key_file, "/etc/ssh/ssh_host_ed25519_key")
+    with pytest.raises(AssertionError):
+        check_guarantees(spec, write_tree(files, tmp_path / "edited"), nix_env)
