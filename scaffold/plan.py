@@ -190,6 +190,11 @@ class Plan:
         return tuple(unfree_not_installed(self.spec))
 
     @property
+    def trusted_users(self) -> tuple[str, ...]:
+        """Who the Nix daemon trusts on a Mac: root and the admins, as on NixOS."""
+        return ("root", *(u.name for u in self.spec.admins))
+
+    @property
     def primary_user(self) -> str:
         admins = self.spec.admins or list(self.spec.users)
         return admins[0].name
@@ -229,6 +234,10 @@ def _modules(spec: HostSpec) -> list[str]:
         mods = []
         if spec.nix == "determinate":
             mods.append("inputs.determinate.darwinModules.default")
+        if spec.secrets.tool == "sops-nix":
+            mods.append("inputs.sops-nix.darwinModules.sops")
+        if spec.secrets.tool == "agenix":
+            mods.append("inputs.agenix.darwinModules.default")
         if spec.hm_mode == "darwin-module":
             mods.append("inputs.home-manager.darwinModules.home-manager")
     return mods

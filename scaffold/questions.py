@@ -58,6 +58,7 @@ ORDER: dict[str, str] = {
     "services.openssh": "Run an SSH server (keys only)?",
     "secrets.tool": "Secrets:",
     "secrets.admin_keys": "Admin public key (age1..., or ssh-ed25519 ... for agenix; empty to finish):",
+    "secrets.age_key_file": "Age key file the Mac decrypts with (empty for its SSH host key):",
     "users.name": "login name:",
     "users.admin": "Admin (wheel, sudo)?",
     "users.shell": "Login shell:",
@@ -91,6 +92,7 @@ SAMPLES: dict[str, Any] = {
     "timezone": "Europe/Berlin", "locale": "de_DE.UTF-8", "hardware.profile": "framework-13-7040-amd",
     "disk.device": "/dev/disk/by-id/nvme-probe", "disk.swap_size": "8G",
     "secrets.admin_keys": ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"],
+    "secrets.age_key_file": "/Users/probe/.config/age/keys.txt",
     "users.description": "Ada", "users.ssh_keys": [
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW probe"],
 }

@@ -149,12 +149,14 @@ def dev_tools(spec: HostSpec) -> set[str]:
     tools = set()
     if spec.lane == "nixos-flake" and spec.disk.layout != "none":
         tools |= {"nixos-anywhere", "disko"}
-    if spec.lane != "darwin" and spec.secrets.tool == "sops-nix":
+    if spec.secrets.tool == "sops-nix":
         tools |= {"sops", "ssh-to-age", "age"}
-    if spec.lane != "darwin" and spec.secrets.tool == "agenix":
+    if spec.secrets.tool == "agenix":
         tools.add("agenix")
-    if spec.lane != "darwin" and spec.secrets.tool != "none" and any(
-            u.password == "secret" for u in spec.users):
+    if spec.secrets.age_key_file is not None:
+        # age-keygen makes the Mac's key file and prints its recipient.
+        tools.add("age")
+    if spec.secrets.tool != "none" and any(u.password == "secret" for u in spec.users):
         tools.add("mkpasswd")
     if deploy_node(spec) is not None:
         tools.add("deploy-rs")
@@ -206,6 +208,10 @@ def _secrets(tool: str, specs: list[HostSpec]) -> RepoSecrets:
     files = [SecretFile(file=f"{s.hostname}-{u.name}-password.age", host=s.hostname,
                         why=f"{u.name}'s password hash on {s.hostname} (its README creates it)")
              for s in specs for u in s.users if u.password == "secret"]
+    # A Mac has no password secret to show the way, so it gets an example file.
+    files += [SecretFile(file=f"{s.hostname}-example.age", host=s.hostname,
+                         why=f"an example secret for {s.hostname} (its secrets.nix reads it once uncommented)")
+              for s in specs if s.lane == "darwin"]
     return RepoSecrets(tool=tool, admin_keys=keys, hosts=hosts, files=files)
 
 
@@ -272,6 +278,9 @@ class RepoPlan:
         from scaffold import __version__
 
         return __version__
+
+    def is_mac(self, host: str) -> bool:
+        return any(h.name == host and h.lane == "darwin" for h in self.spec.hosts)
 
     def home_directory(self, home: RepoHome) -> str:
         return ("/Users/" if self.spec.kind == "darwin" else "/home/") + home.user

@@ -6,6 +6,7 @@ the key the host decrypts with is the key bootstrap installs and checks for.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,12 +29,22 @@ class PasswordSecret:
 @dataclass(frozen=True, slots=True)
 class SecretsPlan:
     tool: str                            # sops-nix | agenix
-    identity: str                        # the host's SSH key on the target
+    identity: str                        # the host's SSH key on the target, or an age key file
     # sshd off: the key is still generated (services.openssh.generateHostKeys),
     # but only at boot, after the first activation: bootstrap must install it.
     generate_host_key: bool
     passwords: tuple[PasswordSecret, ...]
     files: tuple[str, ...]               # encrypted files the host reads, relative to the repo
+    # The identity is an age key file (darwin's secrets.age_key_file), not an SSH key.
+    key_file: bool = False
+    # A commented secret the host file shows and its README walks through: on
+    # darwin no password secret shows the way.
+    example: str = ""
+
+    @property
+    def identity_sh(self) -> str:
+        """The identity's path as one shell word, for the README's commands."""
+        return shlex.quote(self.identity)
 
 
 def host_key(spec: HostSpec) -> str:
@@ -57,8 +68,28 @@ def _passwords(spec: HostSpec) -> list[PasswordSecret]:
 def secrets_plan(spec: HostSpec) -> SecretsPlan | None:
     if spec.secrets.tool == "none":
         return None
+    if spec.lane == "darwin":
+        return _darwin_plan(spec)
     passwords = tuple(_passwords(spec))
     files = ((f"secrets/{spec.hostname}.yaml",) if spec.secrets.tool == "sops-nix"
              else tuple(p.file for p in passwords))
     return SecretsPlan(tool=spec.secrets.tool, identity=host_key(spec),
                        generate_host_key=not spec.openssh, passwords=passwords, files=files)
+
+
+def _darwin_plan(spec: HostSpec) -> SecretsPlan:
+    """A Mac: files and services only, since nix-darwin cannot set a macOS password.
+
+    macOS keeps its SSH host key where both tools' darwin modules look by
+    default; it exists once Remote Login has run or `ssh-keygen -A` made it.
+    """
+    key_file = spec.secrets.age_key_file
+    if spec.secrets.tool == "sops-nix":
+        files: tuple[str, ...] = (f"secrets/{spec.hostname}.yaml",)
+        example = "example"
+    else:
+        files = ()
+        example = f"{spec.hostname}-example"
+    return SecretsPlan(tool=spec.secrets.tool, identity=key_file or HOST_KEY,
+                       generate_host_key=False, passwords=(), files=files,
+                       key_file=key_file is not None, example=example)

@@ -65,6 +65,8 @@ _DEVICE = re.compile(r"/dev/[A-Za-z0-9/_.:+@=-]+")
 _UNSTABLE_DEVICE = re.compile(r"/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+|nvme[0-9]+n[0-9]+|mmcblk[0-9]+)")
 _PARTITION = re.compile(r"-part[0-9]+$|^/dev/(?:sd[a-z]+|vd[a-z]+|hd[a-z]+)[0-9]+$|"
                         r"^/dev/(?:nvme[0-9]+n[0-9]+|mmcblk[0-9]+)p[0-9]+$")
+# Absolute, no control characters, not a directory.
+_KEY_FILE = re.compile(r"/[^\x00-\x1f\x7f]*[^/\x00-\x1f\x7f]")
 _KERNEL = re.compile(r"default|latest|[0-9]{1,2}\.[0-9]{1,3}")
 _STATE_VERSION = re.compile(r"[0-9][0-9]\.[0-9][0-9]")
 # Sizes a configuration can use (a GECOS field, an RSA-16384 key line, a fleet's users);
@@ -336,7 +338,10 @@ class Secrets(_Model):
         default_factory=list, max_length=LIST_MAX,
         description="admins' public keys that can decrypt (age1... for sops-nix; age or SSH for agenix)",
     )
-
+    age_key_file: str | None = Field(
+        None, max_length=TEXT_MAX,
+        description="lane darwin: an age key file on the Mac to decrypt with instead of its SSH host key",
+    )
 
     @field_validator("admin_keys", mode="before")
     @classmethod
@@ -349,6 +354,20 @@ class Secrets(_Model):
     @classmethod
     def _key_lengths(cls, v: list[str]) -> list[str]:
         return _each_short(v, KEY_MAX, "a key")
+
+    @field_validator("age_key_file")
+    @classmethod
+    def _key_file(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not _KEY_FILE.fullmatch(v):
+            raise _problem(f"{_clip(v)!r} is not an absolute file path",
+                           "write the whole path, like /Users/alice/.config/sops/age/keys.txt")
+        if v.startswith("/nix/store/"):
+            # Anything in the store is world-readable: the key would be public.
+            raise _problem(f"{_clip(v)!r} is in the Nix store, which every user can read",
+                           "keep the key outside /nix/store, readable by root only")
+        return v
 
 
 class User(_Model):
@@ -843,6 +862,7 @@ class HostSpec(_Model):
                 add(f"users.{i}.password", "password: secret needs a secrets tool",
                     "set secrets.tool to sops-nix or agenix, or use password: none")
             if user.password == "secret" and not self.is_nixos:
+                # nix-darwin's users.users has no password option at all.
                 add(f"users.{i}.password", f"lane {self.lane} does not manage passwords",
                     "use password: none")
         if self.is_nixos and not self.admins:
@@ -878,6 +898,12 @@ class HostSpec(_Model):
 
     def _secret_problems(self, add: Add) -> None:
         secrets = self.secrets
+        if secrets.age_key_file is not None and self.lane != "darwin":
+            add("secrets.age_key_file", f"lane {self.lane} decrypts with the host's SSH key, "
+                "which nixbtw bootstrap installs", "remove secrets.age_key_file")
+        elif secrets.age_key_file is not None and secrets.tool == "none":
+            add("secrets.age_key_file", "a key file is set but secrets.tool is none",
+                "set secrets.tool, or remove secrets.age_key_file")
         if secrets.tool == "none":
             if secrets.admin_keys:
                 add("secrets.admin_keys", "keys are listed but secrets.tool is none",
@@ -895,9 +921,9 @@ class HostSpec(_Model):
             except ValueError as err:
                 problem, _, fix = str(err).partition("; ")
                 add(f"secrets.admin_keys.{i}", problem, fix)
-        if self.lane in ("home-manager", "nixos-channels", "darwin"):
-            add("secrets.tool", f"secrets are generated for NixOS flake lanes, not {self.lane}",
-                "use lane nixos-flake or nixos-wsl, or secrets.tool: none")
+        if self.lane in ("home-manager", "nixos-channels"):
+            add("secrets.tool", f"secrets are generated for flake lanes, not {self.lane}",
+                "use lane nixos-flake, nixos-wsl or darwin, or secrets.tool: none")
 
 
 def field_paths() -> list[str]:

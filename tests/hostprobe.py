@@ -33,6 +33,7 @@ PROBES: dict[str, list[str]] = {
     "wsl": ["wsl", "enable"],
     "wslUser": ["wsl", "defaultUser"],
     "sopsKeys": ["sops", "age", "sshKeyPaths"],
+    "sopsKeyFile": ["sops", "age", "keyFile"],
     "ageIdentities": ["age", "identityPaths"],
     "homePackages": ["home", "packages"],
     "primaryUser": ["system", "primaryUser"],

@@ -62,6 +62,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, Any]] = {
     "disk.impermanence": (NIXOS, {"disk": {"layout": "btrfs", "device": DISK}}, "disk.impermanence", True),
     "secrets.tool": (NIXOS, WITH_SOPS, "secrets.tool", "agenix"),
     "secrets.admin_keys": (NIXOS, WITH_SOPS, "secrets.admin_keys", [age_recipient(KEY_B)]),
+    "secrets.age_key_file": (DARWIN, WITH_SOPS, "secrets.age_key_file", "/Users/alice/.config/age/keys.txt"),
     "users": (NIXOS, {}, "users", [*NIXOS["users"], {"name": "carol"}]),
     "users.*.name": (NIXOS, {}, "users.1.name", "carol"),
     "users.*.admin": (NIXOS, {}, "users.1.admin", True),

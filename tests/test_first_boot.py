@@ -62,10 +62,12 @@ def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
     if lane != "home-manager" and draw(st.booleans()):
         answers["timezone"] = draw(st.sampled_from(["Europe/Berlin", "America/New_York"]))
     secrets = "none"
-    if lane in ("nixos-flake", "nixos-wsl"):
+    if lane in ("nixos-flake", "nixos-wsl", "darwin"):
         secrets = draw(st.sampled_from(["none", "sops-nix", "agenix"]))
         if secrets != "none":
             answers["secrets"] = {"tool": secrets, "admin_keys": [AGE]}
+        if secrets != "none" and lane == "darwin" and draw(st.booleans()):
+            answers["secrets"]["age_key_file"] = "/Users/alice/Library/Application Support/age.txt"
     if nixos:
         # Left out, sshd follows the machine kind (on for servers, VMs and boards).
         openssh = draw(st.sampled_from([None, True, False]))
@@ -159,6 +161,7 @@ def check_guarantees(spec: HostSpec, root: Path, nix_env: dict[str, str]) -> Non
         zone = one(host, "timeZone")
         assert zone is None or zone in macos_timezones(), f"macOS does not list {zone}"
         assert one(host, "primaryUser") in {u.name for u in spec.users}
+        _check_mac_secrets(spec, host)
         return
     # Evaluates: the platform is stated.
     assert one(host, "hostPlatform") == spec.system
@@ -226,6 +229,19 @@ def _check_secrets(spec: HostSpec, host: dict[str, Any]) -> None:
         f"the secrets tool reads {identities}, but the host key is at {host_keys}"
 
 
+def _check_mac_secrets(spec: HostSpec, host: dict[str, Any]) -> None:
+    """A Mac decrypts with the key file it was given, or else its SSH host key, and nothing else."""
+    if spec.secrets.tool == "none":
+        return
+    identity = spec.secrets.age_key_file or "/etc/ssh/ssh_host_ed25519_key"
+    if spec.secrets.tool == "sops-nix":
+        keys = one(host, "sopsKeys")
+        key_file = one(host, "sopsKeyFile")
+        assert (keys, key_file) == (([], identity) if spec.secrets.age_key_file else ([identity], None))
+    else:
+        assert one(host, "ageIdentities") == [identity]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=answer_sets())
 def test_every_accepted_host_keeps_the_first_boot_guarantees(
@@ -261,3 +277,20 @@ def test_the_probe_catches_a_missing_platform(nix_env: dict[str, str], tmp_path:
     files[config] = files[config].replace('nixpkgs.hostPlatform = "x86_64-linux";', "")
     with pytest.raises(AssertionError):
         check_guarantees(spec, write_tree(files, tmp_path), nix_env)
+
+
+@pytest.mark.parametrize("tool", ["sops-nix", "agenix"])
+def test_the_probe_catches_a_mac_that_ignores_its_age_key_file(
+        tool: str, nix_env: dict[str, str], tmp_path: Path) -> None:
+    key_file = "/Users/ada/.config/age/keys.txt"
+    spec = build_spec({"hostname": "mac", "lane": "darwin", "system": "aarch64-darwin",
+                       "users": [{"name": "ada", "admin": True}],
+                       "secrets": {"tool": tool, "admin_keys": [AGE], "age_key_file": key_file}},
+                      on=TODAY)
+    files = all_files(render_new(spec, on=TODAY))
+    check_guarantees(spec, write_tree(files, tmp_path / "as-rendered"), nix_env)
+    secrets = "hosts/mac/secrets.nix"
+    assert key_file in files[secrets]
+    files[secrets] = files[secrets].replace(key_file, "/etc/ssh/ssh_host_ed25519_key")
+    with pytest.raises(AssertionError):
+        check_guarantees(spec, write_tree(files, tmp_path / "edited"), nix_env)

@@ -23,7 +23,7 @@ KNOWN: dict[str, set[str]] = {
     "disko": {"--mode"},
     "sops": {"updatekeys", "-y"},
     "ssh-to-age": set(),
-    "age-keygen": {"-o"},
+    "age-keygen": {"-o", "-y"},
     "agenix": {"-e", "-r", "-d", "-i"},
     "mkpasswd": {"-m"},
     "deploy": {"--skip-checks", "--targets", "--magic-rollback"},
@@ -39,7 +39,7 @@ KNOWN: dict[str, set[str]] = {
     "wsl": {"-d", "-t", "--user", "--install", "--from-file", "--"},
     # Everyday shell
     "git": {"add", "commit", "-A", "-m"},
-    "ssh-keygen": {"-t", "-N", "-C", "-f"},
+    "ssh-keygen": {"-t", "-N", "-C", "-f", "-A"},
     "install": {"-d", "-m", "-D", "-o", "-g"},
     "passwd": set(), "ssh": {"-t"}, "reboot": set(), "chsh": {"-s"},
     "cp": {"-a"}, "umount": {"-R"}, "swapoff": {"-a"}, "rm": {"-rf"}, "grep": {"-F"},

@@ -138,7 +138,38 @@ def test_channels_lane_refuses_flake_only_answers() -> None:
                     secrets={"tool": "sops-nix", "admin_keys": [AGE]})
     assert any(line.startswith("hardware.profile: nixos-hardware profiles are imported") for line in lines)
     assert any(line.startswith("disk.layout: disko layouts are generated for flake lanes only") for line in lines)
-    assert any(line.startswith("secrets.tool: secrets are generated for NixOS flake lanes") for line in lines)
+    assert any(line.startswith("secrets.tool: secrets are generated for flake lanes, not nixos-channels")
+               for line in lines)
+
+
+MAC: dict[str, Any] = {"lane": "darwin", "system": "aarch64-darwin"}
+
+
+def test_a_mac_takes_secrets_for_files_but_not_a_password_secret() -> None:
+    spec = build_spec({"hostname": "m", **MAC, "users": [{"name": "alice"}],
+                       "secrets": {"tool": "sops-nix", "admin_keys": [AGE]}}, on=TODAY)
+    assert spec.secrets.tool == "sops-nix"
+    lines = refused(**MAC, users=[{"name": "alice", "password": "secret"}],
+                    secrets={"tool": "agenix", "admin_keys": [SSH]})
+    assert lines == ["users.0.password: lane darwin does not manage passwords; use password: none"]
+
+
+def test_an_age_key_file_is_for_macs_with_a_secrets_tool() -> None:
+    key = "/Users/alice/.config/age/keys.txt"
+    assert refused(secrets={"tool": "sops-nix", "admin_keys": [AGE], "age_key_file": key}) == [
+        "secrets.age_key_file: lane nixos-flake decrypts with the host's SSH key, which nixbtw "
+        "bootstrap installs; remove secrets.age_key_file"]
+    assert refused(**MAC, secrets={"age_key_file": key}) == [
+        "secrets.age_key_file: a key file is set but secrets.tool is none; set secrets.tool, "
+        "or remove secrets.age_key_file"]
+
+
+@pytest.mark.parametrize("path", ["keys.txt", "~/keys.txt", "/Users/alice/age/", "/a/b\nc",
+                                  "/nix/store/abc-keys.txt"])
+def test_an_age_key_file_is_an_absolute_private_file_path(path: str) -> None:
+    lines = refused(**MAC, secrets={"tool": "sops-nix", "admin_keys": [AGE],
+                                    "age_key_file": path})
+    assert len(lines) == 1 and lines[0].startswith("secrets.age_key_file: ")
 
 
 def test_wsl_refuses_boot_and_disks() -> None:

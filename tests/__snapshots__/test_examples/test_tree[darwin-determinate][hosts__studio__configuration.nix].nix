@@ -10,7 +10,9 @@
 
 {
   imports = [
+    ./secrets.nix
     inputs.determinate.darwinModules.default
+    inputs.agenix.darwinModules.default
   ];
 
   networking.hostName = "studio";
@@ -27,6 +29,13 @@
   determinateNix.enable = true;
   # Stated here too: nix-darwin must not manage the Nix that Determinate installed.
   nix.enable = false;
+  # Admins may copy store paths to this Mac (remote builds, deploy tools); they
+  # can become root with sudo anyway. Written to /etc/nix/nix.custom.conf, which
+  # Determinate's own nix.conf includes.
+  determinateNix.customSettings.trusted-users = [
+    "root"
+    "gina"
+  ];
 
   # The unfree and insecure gates, by name: a package not listed here fails to
   # evaluate instead of slipping in.

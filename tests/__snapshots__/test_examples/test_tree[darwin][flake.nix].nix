@@ -14,6 +14,10 @@
       url = "github:nix-community/home-manager/release-26.05";
       inputs.nixpkgs.follows = "nixpkgs";
     };
+    sops-nix = {
+      url = "github:Mic92/sops-nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
   };
 
   outputs =
@@ -43,6 +47,24 @@
     {
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
       darwinConfigurations = lib.genAttrs hostNames mkHost;
+
+      # The tools the hosts' READMEs run, at the versions flake.lock pins:
+      # nix develop -c <tool> ...
+      devShells = lib.genAttrs systems (
+        system:
+        let
+          pkgs = nixpkgs.legacyPackages.${system};
+        in
+        {
+          default = pkgs.mkShell {
+            packages = [
+              pkgs.sops # edits and re-encrypts secrets/<host>.yaml
+              pkgs.ssh-to-age # turns a host's SSH key into its age key
+              pkgs.age # age-keygen makes your own age key
+            ];
+          };
+        }
+      );
 
       # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
       # nixbtw writes them, so a template update merges without noise.

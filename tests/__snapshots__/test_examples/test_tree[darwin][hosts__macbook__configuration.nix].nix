@@ -10,6 +10,8 @@
 
 {
   imports = [
+    ./secrets.nix
+    inputs.sops-nix.darwinModules.sops
     inputs.home-manager.darwinModules.home-manager
   ];
 
@@ -56,6 +58,12 @@
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"
+  ];
+  # Admins may copy store paths to this Mac (remote builds, deploy tools); they
+  # can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "frank"
   ];
   # Collect garbage weekly (Sunday 03:15) but keep 30d of generations.
   nix.gc = {

@@ -55,6 +55,14 @@
 
   # Determinate Nix (the determinate module above) installs and configures Nix
   # itself, flakes included; do not also set nix.package.
+  # Admins may copy store paths to this host (nixos-rebuild --target-host,
+  # deploy tools); they can become root with sudo anyway.
+  # Determinate's module moves this nix.conf to /etc/nix/nix.custom.conf, which
+  # its own nix.conf includes, so the setting still applies.
+  nix.settings.trusted-users = [
+    "root"
+    "jun"
+  ];
   # Collect garbage weekly but keep 30d of generations, so there is
   # always something to roll back to.
   nix.gc = {
