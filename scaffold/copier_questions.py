@@ -42,7 +42,7 @@ def _choices(annotation: Any) -> list[str] | None:
     return None
 
 
-TEMPLATES = ["flake/host", "flake/repo", "darwin/host", "darwin/repo", "channels"]
+TEMPLATES = ["flake/host", "flake/repo", "darwin/host", "channels"]
 HOST_PART = "{{ not nixbtw_template.endswith('/repo') }}"
 REPO_PART = "{{ nixbtw_template.endswith('/repo') }}"
 

@@ -53,8 +53,9 @@ def host_template(spec: HostSpec) -> str:
     return f"{kind_of(spec) if kind_of(spec) == 'darwin' else 'flake'}/host"
 
 
-def repo_template(repo: RepoSpec) -> str:
-    return "darwin/repo" if repo.kind == "darwin" else "flake/repo"
+# One template for every repository (NixOS hosts, Macs or both): a repository
+# of Macs made by nixbtw 0.2.0 (darwin/repo) updates into it.
+REPO_TEMPLATE = "flake/repo"
 
 
 def copier_render(template: str, data: dict[str, Any], *, version: str | None = None) -> dict[str, str]:
@@ -134,7 +135,7 @@ def render_repo(repo: RepoSpec) -> dict[str, str]:
     from scaffold.copier_ext import render_day
 
     data = {"repo": repo.model_dump(mode="json")}
-    key = json.dumps([str(checkout(template_source()[1])), repo_template(repo), data,
+    key = json.dumps([str(checkout(template_source()[1])), REPO_TEMPLATE, data,
                       render_day().isoformat()], sort_keys=True)
     cache = checkout(template_source()[1]).parent / "renders"
     path = cache / f"repo-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
@@ -143,7 +144,7 @@ def render_repo(repo: RepoSpec) -> dict[str, str]:
         if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
             os.utime(path)
             return cached
-    files = copier_render(repo_template(repo), data)
+    files = copier_render(REPO_TEMPLATE, data)
     with contextlib.suppress(OSError):
         cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -20,11 +20,13 @@ from scaffold.deployplan import deploy_node
 from scaffold.errors import InputError
 from scaffold.spec import HostSpec
 
-Kind = Literal["nixos", "darwin"]
+HostKind = Literal["nixos", "darwin"]
+# A repository holds NixOS hosts (standalone homes too), Macs, or both.
+Kind = Literal["nixos", "darwin", "mixed"]
 
 # Canonical order of inputs in flake.nix; also the set of inputs nixbtw knows.
 INPUT_NAMES: tuple[str, ...] = (
-    "nixpkgs", "nix-darwin", "nixos-wsl", "home-manager", "disko", "impermanence",
+    "nixpkgs", "nixpkgs-darwin", "nix-darwin", "nixos-wsl", "home-manager", "disko", "impermanence",
     "nixos-hardware", "sops-nix", "agenix", "determinate", "deploy-rs",
 )
 
@@ -99,7 +101,7 @@ class RepoSpec(_Model):
     tools: list[str] = Field(default_factory=list)
 
 
-def kind_of(spec: HostSpec) -> Kind:
+def kind_of(spec: HostSpec) -> HostKind:
     return "darwin" if spec.lane == "darwin" else "nixos"
 
 
@@ -168,21 +170,23 @@ def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
     specs = sorted(hosts, key=lambda s: s.hostname)
     assert specs, "a repository has at least one host"
     kinds = {kind_of(s) for s in specs}
-    if len(kinds) > 1:
-        raise InputError("lane", "macOS and NixOS hosts cannot share one flake here: they pin "
-                         "different nixpkgs branches", "put the Macs in a repository of their own")
+    # One release, two branches of it: Macs build from its darwin branch (nixpkgs-darwin).
+    kind: Kind = "mixed" if len(kinds) > 1 else kinds.pop()
     rels = {s.release for s in specs}
     if len(rels) > 1:
         targets = ", ".join(sorted(map(str, rels)))
         raise InputError("release", f"the hosts in this repository target {targets}; "
-                         "one flake pins one nixpkgs", "give every host the same release")
+                         "one flake pins one release of nixpkgs and its companions",
+                         "give every host the same release")
     used = {name for s in specs for name in input_names(s)}
+    if kind == "mixed":
+        used.add("nixpkgs-darwin")
     sops = [s for s in specs if s.secrets.tool == "sops-nix"]
     agenix = [s for s in specs if s.secrets.tool == "agenix"]
     release = specs[0].release
     assert release is not None
     return RepoSpec(
-        kind=kinds.pop(),
+        kind=kind,
         release=release,
         inputs=[n for n in INPUT_NAMES if n in used],
         hosts=[RepoHost(name=s.hostname, lane=s.lane, system=s.system) for s in specs],
@@ -225,15 +229,28 @@ class FlakeInput:
 
 
 def flake_inputs(names: Iterable[str], rel: releases.Release, kind: Kind) -> list[FlakeInput]:
-    """The inputs block: release branches from the table, one nixpkgs in the lock."""
+    """The inputs block: release branches from the table, one nixpkgs per platform in the lock.
+
+    A repository of Macs alone pins the darwin branch as `nixpkgs` (as nixbtw
+    always has, so its flake.lock never moves); one that also has NixOS hosts
+    pins both branches of the release, and only nix-darwin follows the second.
+    """
     wanted = set(names)
     follow = (("nixpkgs", "nixpkgs"),)
     branch = rel.nixpkgs_darwin if kind == "darwin" else rel.nixpkgs
+    mixed = kind == "mixed"
     catalogue = {
         "nixpkgs": FlakeInput("nixpkgs", f"github:NixOS/nixpkgs/{branch}",
-                              why="every other input follows this one: one nixpkgs in the lock"),
+                              why=("NixOS hosts and Linux homes build from this one, and every "
+                                   "input but nix-darwin follows it" if mixed else
+                                   "every other input follows this one: one nixpkgs in the lock")),
+        "nixpkgs-darwin": FlakeInput("nixpkgs-darwin", f"github:NixOS/nixpkgs/{rel.nixpkgs_darwin}",
+                                     why="the same release's branch for Macs, tested on macOS "
+                                         "and built by its binary cache"),
         "nix-darwin": FlakeInput("nix-darwin", f"github:nix-darwin/nix-darwin/{rel.nix_darwin}",
-                                 follow, "must match the nixpkgs release or evaluation stops"),
+                                 (("nixpkgs", "nixpkgs-darwin"),) if mixed else follow,
+                                 "must match the nixpkgs release or evaluation stops"
+                                 + ("; the Macs' nixpkgs is the one it follows" if mixed else "")),
         "nixos-wsl": FlakeInput("nixos-wsl", f"github:nix-community/NixOS-WSL/{rel.nixos_wsl}",
                                 follow),
         "home-manager": FlakeInput("home-manager",
@@ -283,7 +300,23 @@ class RepoPlan:
         return any(h.name == host and h.lane == "darwin" for h in self.spec.hosts)
 
     def home_directory(self, home: RepoHome) -> str:
-        return ("/Users/" if self.spec.kind == "darwin" else "/home/") + home.user
+        return ("/Users/" if home.system.endswith("-darwin") else "/home/") + home.user
+
+    @property
+    def macs(self) -> list[str]:
+        """The hosts that run nix-darwin."""
+        return [h.name for h in self.spec.hosts if h.lane == "darwin"]
+
+    @property
+    def nixos_hosts(self) -> list[str]:
+        """The hosts that run NixOS from this flake (not standalone homes)."""
+        return [h.name for h in self.spec.hosts if h.lane not in ("darwin", "home-manager")]
+
+    @property
+    def runners(self) -> list[str]:
+        """The CI runners `nix flake check` needs: a Mac builds only on macOS."""
+        nixos = any(h.lane != "darwin" for h in self.spec.hosts)
+        return [*(["ubuntu-latest"] if nixos else []), *(["macos-latest"] if self.macs else [])]
 
 
 def make_repo_plan(spec: RepoSpec, *, on: dt.date) -> RepoPlan:

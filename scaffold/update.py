@@ -23,7 +23,7 @@ from scaffold import process
 from scaffold.answers import apply_set, build_spec
 from scaffold.errors import InputError, NixbtwError, UsageError
 from scaffold.history import template_source
-from scaffold.render import ANSWERS, answers_data
+from scaffold.render import ANSWERS, REPO_TEMPLATE, answers_data
 from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
 
@@ -223,8 +223,8 @@ def update_repo(root: Path, hosts: list[str] | None = None, *, sets: list[str] |
     # The repository first: its flake.nix must offer the inputs the hosts'
     # new answers need, and a conflict there stops before any host changes.
     if is_repo(root):
-        data = {"repo": repo_spec(specs.values()).model_dump(mode="json"),
-                "nixbtw_template": read_answers(root / ANSWERS)["nixbtw_template"]}
+        repo = repo_spec(specs.values())
+        data = {"repo": repo.model_dump(mode="json"), "nixbtw_template": REPO_TEMPLATE}
         if _update_part(root, data, on=on, same=_recorded(root) == data):
             raise UpdateConflict(conflicted_files(root), chosen)
     for i, name in enumerate(chosen):
@@ -297,8 +297,7 @@ def merge_repo_part(root: Path, repo: RepoSpec, *, on: dt.date) -> tuple[dict[st
         clone = Path(tmp) / "repo"
         _git(top, "clone", "-q", "--no-hardlinks", str(top), str(clone))
         here = clone / rel
-        data = {"repo": repo.model_dump(mode="json"),
-                "nixbtw_template": read_answers(here / ANSWERS)["nixbtw_template"]}
+        data = {"repo": repo.model_dump(mode="json"), "nixbtw_template": REPO_TEMPLATE}
         _update_part(here, data, on=on, same=_recorded(here) == data)
         _git(here, "add", "-A", ".")
         changed = _git(here, "diff", "--cached", "--name-only", "--relative", "--diff-filter=d").split()

@@ -13,7 +13,9 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from scaffold.answers import build_spec, load_file
-from scaffold.render import Rendered, render_new
+from scaffold.copier_ext import rendering_on
+from scaffold.render import Rendered, render_host, render_new, render_repo
+from scaffold.repo import repo_spec
 from scaffold.spec import HostSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,11 +75,24 @@ def nix_eval_json(expr: str, env: dict[str, str]) -> subprocess.CompletedProcess
 
 
 def example_names() -> list[str]:
+    """Every example: one host (examples/<name>.yaml) or a repository of several
+    (examples/<name>/, one answers file per host)."""
+    return sorted([*host_example_names(), *(p.name for p in EXAMPLES.iterdir() if p.is_dir())])
+
+
+def host_example_names() -> list[str]:
     return sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
 
 
 def example_spec(name: str) -> HostSpec:
     return build_spec(load_file(str(EXAMPLES / f"{name}.yaml")), on=TODAY)
+
+
+def example_specs(name: str) -> list[HostSpec]:
+    """The hosts of an example, in the order `nixbtw new host` adds them (file names)."""
+    if (EXAMPLES / name).is_dir():
+        return [build_spec(load_file(str(p)), on=TODAY) for p in sorted((EXAMPLES / name).glob("*.yaml"))]
+    return [example_spec(name)]
 
 
 _RENDERED: dict[tuple[str, str], Rendered] = {}
@@ -87,8 +102,32 @@ def render_example(name: str) -> Rendered:
     # Keyed by the pinned date too: a render made under another date is another render.
     key = (name, os.environ.get("NIXBTW_TODAY", ""))
     if key not in _RENDERED:
-        _RENDERED[key] = render_new(example_spec(name), on=TODAY)
+        specs = example_specs(name)
+        if len(specs) == 1:
+            _RENDERED[key] = render_new(specs[0], on=TODAY)
+        else:
+            _RENDERED[key] = _render_repository(specs)
     return _RENDERED[key]
+
+
+def _render_repository(specs: list[HostSpec]) -> Rendered:
+    """Every host of a repository and the files around them; `plan` is the first host's."""
+    hosts = [render_host(s, on=TODAY) for s in specs]
+    repo = repo_spec(specs)
+    with rendering_on(TODAY):
+        files = render_repo(repo)
+    for host in hosts:
+        files = {**files, **host.files}
+    seeds = {rel: text for host in hosts for rel, text in host.seeds.items()}
+    return Rendered(plan=hosts[0].plan, files=files, seeds=seeds, repo=repo)
+
+
+def lane_of(rendered: Rendered, rel: str) -> str:
+    """The lane of the host a rendered file belongs to (the first host's for shared files)."""
+    parts = rel.split("/")
+    if rendered.repo is not None and len(parts) > 2 and parts[0] == "hosts":
+        return next((h.lane for h in rendered.repo.hosts if h.name == parts[1]), rendered.plan.spec.lane)
+    return rendered.plan.spec.lane
 
 
 def all_files(rendered: Rendered) -> dict[str, str]:

@@ -83,7 +83,14 @@ def spec_of(example: str, *sets: str) -> HostSpec:
 
 
 def new_repo(tmp_path: Path, capsys: Capture, example: str, *sets: str) -> Path:
+    """A repository with the example's host; a host of a repository example
+    (mixed/nas) joins the other hosts of its folder, added first."""
     root = tmp_path / "infra"
+    answers = EXAMPLES / f"{example}.yaml"
+    if answers.parent != EXAMPLES:
+        for other in sorted(set(answers.parent.glob("*.yaml")) - {answers}):
+            assert cli.main(["new", "host", "--non-interactive", "--answers", str(other),
+                             "--out", str(root)]) == 0
     args = ["new", "host", "--non-interactive", "--answers", str(EXAMPLES / f"{example}.yaml"),
             "--out", str(root)]
     for s in sets:
@@ -309,6 +316,9 @@ COMBINATIONS = {
                               "etc/ssh/ssh_host_ed25519_key", "secrets/secrets.nix"),
     "impermanent btrfs, sops-nix": ("impermanent", (), ("secrets/phoenix.yaml",), True,
                                     "persist/etc/ssh/ssh_host_ed25519_key", ".sops.yaml"),
+    # The NixOS host of a repository that also has a Mac and a standalone home.
+    "ext4, sops-nix, beside a Mac": ("mixed/nas", (), ("secrets/nas.yaml",), False,
+                                     "etc/ssh/ssh_host_ed25519_key", ".sops.yaml"),
     # No secret to read, so secrets.nix names no host key to fill in.
     "btrfs, agenix, no passwords": ("zfs-server", ("disk.layout=btrfs", "disk.encrypt=false",
                                                    "disk.snapshots=false",

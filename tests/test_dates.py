@@ -22,7 +22,7 @@ from scaffold.answers import build_spec, load_file, today
 from scaffold.plan import make_plan
 from scaffold.render import Rendered, render_new
 from scaffold.spec import HostSpec
-from tests.conftest import EXAMPLES, all_files, example_names, write_tree
+from tests.conftest import EXAMPLES, all_files, host_example_names, write_tree
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -97,7 +97,7 @@ _OUTCOMES: set[tuple[str, str | None, tuple[str, ...]]] = set()
 def check_day(day: dt.date, tmp: Path, nix_env: dict[str, str]) -> None:
     default = expected_default(day)
     rendered = []
-    cases: list[tuple[str, dict[str, str]]] = [(name, {}) for name in example_names()]
+    cases: list[tuple[str, dict[str, str]]] = [(name, {}) for name in host_example_names()]
     cases.append(("minimal", {"release": "unstable"}))
     for name, changes in cases:
         spec = spec_on(name, day, **changes)

@@ -19,7 +19,14 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import all_files, example_names, render_example, require_tool, write_tree
+from tests.conftest import (
+    all_files,
+    example_names,
+    example_specs,
+    render_example,
+    require_tool,
+    write_tree,
+)
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "eval-examples"
 
@@ -41,13 +48,15 @@ def test_the_script_finds_every_host_and_home_and_its_expressions_parse(
     rendered = render_example(example)
     out = write_tree(all_files(rendered), tmp_path / example)
     found = _script().targets(example, out)
-    spec = rendered.plan.spec
-    homes = [f"{u.name}@{spec.hostname}" for u in spec.users] if spec.hm_mode == "standalone" else []
-    expected_kind = {"darwin": "darwin", "home-manager": None, "nixos-channels": "channels"}.get(spec.lane, "nixos")
-    wanted = ([(spec.hostname, expected_kind)] if expected_kind else []) + [(h, "home") for h in homes]
+    wanted = []
+    for spec in example_specs(example):
+        homes = [f"{u.name}@{spec.hostname}" for u in spec.users] if spec.hm_mode == "standalone" else []
+        kind = {"darwin": "darwin", "home-manager": None, "nixos-channels": "channels"}.get(spec.lane, "nixos")
+        wanted += ([(spec.hostname, kind)] if kind else []) + [(h, "home") for h in homes]
     assert sorted((t.name, t.kind) for t in found) == sorted(wanted)
+    lanes = {s.hostname: s.lane for s in example_specs(example)}
     for target in found:
-        assert (target.vm is not None) == (target.kind == "nixos" and spec.lane == "nixos-flake")
+        assert (target.vm is not None) == (target.kind == "nixos" and lanes.get(target.name) == "nixos-flake")
         proc = subprocess.run(["nix-instantiate", "--parse", "-E", target.expr], env=nix_env,
                               capture_output=True, text=True, check=False)
         assert proc.returncode == 0, f"{target.name}: {proc.stderr}"

@@ -92,9 +92,11 @@ def test_an_edited_flake_needs_a_clean_tree_to_merge(fleet: Path, capsys: Captur
     assert not (fleet / "hosts/vault").exists()
 
 
-def test_a_mac_cannot_join_a_nixos_repository(fleet: Path, capsys: Capture) -> None:
-    assert add(fleet, "mac", "lane=darwin", "system=aarch64-darwin") == 2
-    assert "macOS and NixOS hosts cannot share one flake" in capsys.readouterr().err
+def test_a_mac_joins_a_nixos_repository_without_touching_its_hosts(fleet: Path) -> None:
+    alpha = snapshot(fleet, "hosts/alpha")
+    assert add(fleet, "mac", "lane=darwin", "system=aarch64-darwin") == 0
+    assert snapshot(fleet, "hosts/alpha") == alpha
+    assert 'macs = [ "mac" ];' in (fleet / "flake.nix").read_text()
 
 
 def test_adding_from_inside_the_repository_adds_to_the_repository(fleet: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from scaffold import options
 from scaffold.nixparse import module_settings
-from tests.conftest import all_files, example_names, render_example
+from tests.conftest import all_files, example_names, lane_of, render_example
 
 MODULE_REF = re.compile(r"inputs\.([A-Za-z0-9_-]+)\.(nixosModules|darwinModules|homeManagerModules)"
                         r"\.([A-Za-z0-9_-]+)")
@@ -64,7 +64,7 @@ def test_generated_options_are_all_verified(example: str) -> None:
     unverified = []
     rendered = render_example(example)
     for rel, text in all_files(rendered).items():
-        unverified += unverified_in(rel, text, rendered.plan.spec.lane)
+        unverified += unverified_in(rel, text, lane_of(rendered, rel))
     assert unverified == []
 
 

@@ -15,9 +15,18 @@ from pathlib import Path
 import pytest
 
 from scaffold.vmtest import TEST_PASSWORD
-from tests.conftest import all_files, example_names, example_spec, nix_eval_json, render_example, write_tree
+from tests.conftest import (
+    all_files,
+    example_names,
+    example_spec,
+    example_specs,
+    host_example_names,
+    nix_eval_json,
+    render_example,
+    write_tree,
+)
 
-FLAKE_HOSTS = [n for n in example_names() if example_spec(n).lane == "nixos-flake"]
+FLAKE_HOSTS = [n for n in host_example_names() if example_spec(n).lane == "nixos-flake"]
 EXPECTED = re.compile(r"^expected = json\.loads\((.*)\)$", re.M)
 
 
@@ -40,8 +49,8 @@ def test_every_flake_nixos_example_is_covered() -> None:
 def test_only_hosts_that_boot_in_qemu_get_a_vm_test(example: str) -> None:
     rendered = render_example(example)
     tests = [rel for rel in all_files(rendered) if rel.endswith("/vm-test.nix")]
-    expected = [f"hosts/{rendered.plan.spec.hostname}/vm-test.nix"] if example in FLAKE_HOSTS else []
-    assert tests == expected
+    expected = [f"hosts/{s.hostname}/vm-test.nix" for s in example_specs(example) if s.lane == "nixos-flake"]
+    assert sorted(tests) == expected
 
 
 def _expected(script: str) -> dict[str, object]:

@@ -14,12 +14,6 @@
       url = "github:nix-community/home-manager/release-26.05";
       inputs.nixpkgs.follows = "nixpkgs";
     };
-    agenix = {
-      url = "github:ryantm/agenix";
-      inputs.nixpkgs.follows = "nixpkgs";
-      inputs.darwin.follows = "";
-      inputs.home-manager.follows = "";
-    };
     # no follows: Determinate's cache hits need its own nixpkgs
     determinate.url = "https://flakehub.com/f/DeterminateSystems/determinate/3";
   };
@@ -28,7 +22,7 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
-      # Where an admin runs `nix fmt` from, whatever the hosts run.
+      # Where an admin runs `nix develop` and `nix fmt` from, whatever the hosts run.
       systems = [
         "aarch64-darwin"
         "aarch64-linux"
@@ -41,7 +35,7 @@
           name: type: type == "directory" && builtins.pathExists ./hosts/${name}/configuration.nix
         ) (builtins.readDir ./hosts)
       );
-      mkHost =
+      mkMac =
         name:
         inputs.nix-darwin.lib.darwinSystem {
           specialArgs = { inherit inputs; };
@@ -65,41 +59,19 @@
         lib.recursiveUpdate acc {
           ${home.activationPackage.system}."home-${name}" = home.activationPackage;
         }
-      ) { } self.homeConfigurations;
-    in
-    {
-      # Switch with: sudo darwin-rebuild switch --flake .#<host>
-      darwinConfigurations = lib.genAttrs hostNames mkHost;
-
-      # The tools the hosts' READMEs run, at the versions flake.lock pins:
-      # nix develop -c <tool> ...
-      devShells = lib.genAttrs systems (
-        system:
-        let
-          pkgs = nixpkgs.legacyPackages.${system};
-        in
-        {
-          default = pkgs.mkShell {
-            packages = [
-              pkgs.age # age-keygen makes your own age key
-              inputs.agenix.packages.${system}.agenix # edits and re-keys secrets/*.age
-            ];
-          };
-        }
-      );
-
-      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
-      # nixbtw writes them, so a template update merges without noise.
-      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
-
-      # `nix flake check` builds every Mac's system and every home's activation package:
-      # a Mac has no VM test, so building is the proof.
-      checks = lib.foldlAttrs (
+      ) { } (self.homeConfigurations or { });
+      # Every Mac's system, built by `nix flake check` on macOS: a Mac has no VM
+      # test, so building is the proof.
+      macChecks = lib.foldlAttrs (
         acc: name: host:
         lib.recursiveUpdate acc {
           ${host.config.nixpkgs.hostPlatform.system}."host-${name}" = host.system;
         }
       ) homeChecks self.darwinConfigurations;
+    in
+    {
+      # Switch with: sudo darwin-rebuild switch --flake .#<host>
+      darwinConfigurations = lib.genAttrs hostNames mkMac;
 
       # Switch with: home-manager switch --flake .#<user>@<host>
       homeConfigurations = {
@@ -108,5 +80,12 @@
           ./hosts/studio/home/gina.nix
         ];
       };
+
+      # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
+      # nixbtw writes them, so a template update merges without noise.
+      formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
+
+      # `nix flake check` builds every Mac and every home.
+      checks = macChecks;
     };
 }

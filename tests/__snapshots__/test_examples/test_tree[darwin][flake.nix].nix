@@ -24,7 +24,7 @@
     { self, nixpkgs, ... }@inputs:
     let
       inherit (nixpkgs) lib;
-      # Where an admin runs `nix fmt` from, whatever the hosts run.
+      # Where an admin runs `nix develop` and `nix fmt` from, whatever the hosts run.
       systems = [
         "aarch64-darwin"
         "aarch64-linux"
@@ -37,16 +37,31 @@
           name: type: type == "directory" && builtins.pathExists ./hosts/${name}/configuration.nix
         ) (builtins.readDir ./hosts)
       );
-      mkHost =
+      mkMac =
         name:
         inputs.nix-darwin.lib.darwinSystem {
           specialArgs = { inherit inputs; };
           modules = [ ./hosts/${name}/configuration.nix ];
         };
+      # Every home's activation package, built by `nix flake check`.
+      homeChecks = lib.foldlAttrs (
+        acc: name: home:
+        lib.recursiveUpdate acc {
+          ${home.activationPackage.system}."home-${name}" = home.activationPackage;
+        }
+      ) { } (self.homeConfigurations or { });
+      # Every Mac's system, built by `nix flake check` on macOS: a Mac has no VM
+      # test, so building is the proof.
+      macChecks = lib.foldlAttrs (
+        acc: name: host:
+        lib.recursiveUpdate acc {
+          ${host.config.nixpkgs.hostPlatform.system}."host-${name}" = host.system;
+        }
+      ) homeChecks self.darwinConfigurations;
     in
     {
       # Switch with: sudo darwin-rebuild switch --flake .#<host>
-      darwinConfigurations = lib.genAttrs hostNames mkHost;
+      darwinConfigurations = lib.genAttrs hostNames mkMac;
 
       # The tools the hosts' READMEs run, at the versions flake.lock pins:
       # nix develop -c <tool> ...
@@ -70,13 +85,7 @@
       # nixbtw writes them, so a template update merges without noise.
       formatter = lib.genAttrs systems (system: nixpkgs.legacyPackages.${system}.nixfmt-tree);
 
-      # `nix flake check` builds every Mac's system:
-      # a Mac has no VM test, so building is the proof.
-      checks = lib.foldlAttrs (
-        acc: name: host:
-        lib.recursiveUpdate acc {
-          ${host.config.nixpkgs.hostPlatform.system}."host-${name}" = host.system;
-        }
-      ) { } self.darwinConfigurations;
+      # `nix flake check` builds every Mac.
+      checks = macChecks;
     };
 }
