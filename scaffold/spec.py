@@ -807,15 +807,17 @@ class HostSpec(_Model):
                         "remove it, or use lane nixos-flake")
         if lane in ("darwin", "home-manager"):
             # Answers these lanes would silently drop are refused instead.
+            # nix-darwin turns Remote Login on or off and serves the users' keys to
+            # Apple's sshd; on another Linux both belong to the distribution.
             unused = {"locale": self.locale != "en_US.UTF-8",
-                      "services.openssh": bool(self.services.openssh)}
+                      "services.openssh": bool(self.services.openssh) and lane == "home-manager"}
             if lane == "home-manager":
                 # "UTC" was the recorded default before the time zone became optional.
                 unused["timezone"] = self.timezone not in (None, "UTC")
             for i, u in enumerate(self.users):
                 # darwin enables the shell's program (the login shell stays macOS's: see plan).
                 unused[f"users.{i}.shell"] = u.shell != "bash" and lane == "home-manager"
-                unused[f"users.{i}.ssh_keys"] = bool(u.ssh_keys)
+                unused[f"users.{i}.ssh_keys"] = bool(u.ssh_keys) and lane == "home-manager"
                 unused[f"users.{i}.description"] = bool(u.description)
             for field, asked in unused.items():
                 if asked:

@@ -29,7 +29,7 @@ HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD
 # wrappers return what they wrap and the deploy-rs binary they would run.
 STUB_NIXPKGS = """{ system, overlays ? [ ] }:
 let
-  base = { deploy-rs = "nixpkgs-deploy-rs-" + system; };
+  base = { deploy-rs = "LABEL-deploy-rs-" + system; };
   final = builtins.foldl' (prev: overlay: prev // overlay final prev) base overlays;
 in
 final
@@ -39,8 +39,10 @@ let
   hosts = builtins.attrNames (builtins.readDir ./hosts);
   configs = builtins.listToAttrs (map (name: { inherit name; value = { inherit name; }; }) hosts);
   self = { nixosConfigurations = configs; darwinConfigurations = configs; };
-  nixpkgs = { outPath = STUB; legacyPackages = builtins.mapAttrs (system: _: import STUB { inherit system; })
+  stub = dir: { outPath = dir; legacyPackages = builtins.mapAttrs (system: _: import dir { inherit system; })
     { x86_64-linux = 1; aarch64-linux = 1; aarch64-darwin = 1; }; };
+  nixpkgs = stub STUB/nixpkgs;
+  nixpkgs-darwin = stub STUB/nixpkgs-darwin;
   wrap = final: kind: base: { inherit kind; wraps = base.name; binary = final.deploy-rs.deploy-rs; };
   deploy-rs.overlays.default = final: prev: {
     deploy-rs = {
@@ -49,7 +51,7 @@ let
     };
   };
 in
-(import ./deploy.nix { inherit self; inputs = { inherit nixpkgs deploy-rs; }; })
+(import ./deploy.nix { inherit self; inputs = { inherit nixpkgs nixpkgs-darwin deploy-rs; }; })
 """
 STANDIN = """#!{python}
 import json, os, subprocess, sys
@@ -73,10 +75,11 @@ PROFILE_KEYS = NODE_KEYS - {"hostname", "profiles", "profilesOrder"} | {"path", 
 def deployer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nix_env: dict[str, str]) -> Path:
     """The stand-in deploy-rs on PATH; returns where it writes what it saw."""
     require_tool("nix-instantiate")
-    bin_dir, stub = tmp_path / "bin", tmp_path / "stub-nixpkgs"
+    bin_dir, stub = tmp_path / "bin", tmp_path / "stubs"
     bin_dir.mkdir()
-    stub.mkdir()
-    (stub / "default.nix").write_text(STUB_NIXPKGS)
+    for branch in ("nixpkgs", "nixpkgs-darwin"):
+        (stub / branch).mkdir(parents=True)
+        (stub / branch / "default.nix").write_text(STUB_NIXPKGS.replace("LABEL", branch))
     script = bin_dir / "deploy"
     script.write_text(STANDIN.format(python=sys.executable, expr=EVAL, stub=str(stub)))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -266,9 +269,39 @@ def spec_problems(example: str, *sets: str) -> list[str]:
     ("channels", ("deploy.target=alice@desk.lan",),
      "deploy.target: a channels host is not a flake output, and deploy-rs deploys flakes; use lane "
      "nixos-flake, or remove the deploy section"),
+    ("darwin", ("services.openssh=false", "deploy.target=frank@macbook.local"),
+     "services.openssh: deploy-rs connects over SSH, and Remote Login is off; set services.openssh: true, "
+     "or leave it unset to keep macOS's setting"),
+    ("darwin", ("deploy.target=root@macbook.local",),
+     "deploy.target: macOS refuses root logins over SSH; deploy-rs logs in as an admin and uses sudo; "
+     "deploy as an admin, e.g. deploy.target: frank@macbook.local"),
     ("home-manager", ("deploy.target=alice@desk.lan",),
      "deploy.target: nixbtw deploys systems; a home-manager host is switched by its user on the machine "
      "(home-manager switch --flake); remove the deploy section"),
 ])
 def test_deploy_answers_that_cannot_work_are_refused(example: str, sets: tuple[str, ...], expected: str) -> None:
     assert expected in spec_problems(example, *sets)
+
+
+def test_a_mac_beside_nixos_hosts_is_activated_by_nix_darwin_from_the_darwin_branch(
+        tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = tmp_path / "infra"
+    for host in ("nas", "air", "devbox"):
+        assert nixbtw("new", "host", "--non-interactive", "--answers", str(EXAMPLES / "mixed" / f"{host}.yaml"),
+                      "--out", str(root)) == 0
+    capsys.readouterr()
+    assert nixbtw("deploy", "--repo", str(root), "air") == 0
+    record = seen(deployer)
+    assert record["argv"] == ["--skip-checks", "--targets", ".#air"]
+    nodes = record["deploy"]["nodes"]
+    assert set(nodes) == {"nas", "air"}  # devbox is a home, switched by its user
+    air = nodes["air"]
+    assert air["profiles"]["system"]["path"] == {
+        "kind": "darwin", "wraps": "air", "binary": "nixpkgs-darwin-deploy-rs-aarch64-darwin"}
+    assert air["interactiveSudo"] is True and air["sshUser"] == "ivy" and air["hostname"] == "air.local"
+    assert nodes["nas"]["profiles"]["system"]["path"]["binary"] == "nixpkgs-deploy-rs-x86_64-linux"
+    capsys.readouterr()
+    # nas is still on the placeholder hardware file, and its secrets do not exist yet.
+    lines = refused(capsys, "--repo", str(root), "--tag", "home")
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "hosts/nas/hardware-configuration.nix", "secrets/nas.yaml"]

@@ -14,6 +14,12 @@
       url = "github:nix-community/home-manager/release-26.05";
       inputs.nixpkgs.follows = "nixpkgs";
     };
+    agenix = {
+      url = "github:ryantm/agenix";
+      inputs.nixpkgs.follows = "nixpkgs";
+      inputs.darwin.follows = "";
+      inputs.home-manager.follows = "";
+    };
     # no follows: Determinate's cache hits need its own nixpkgs
     determinate.url = "https://flakehub.com/f/DeterminateSystems/determinate/3";
   };
@@ -80,6 +86,23 @@
           ./hosts/studio/home/gina.nix
         ];
       };
+
+      # The tools the hosts' READMEs run, at the versions flake.lock pins:
+      # nix develop -c <tool> ...
+      devShells = lib.genAttrs systems (
+        system:
+        let
+          pkgs = nixpkgs.legacyPackages.${system};
+        in
+        {
+          default = pkgs.mkShell {
+            packages = [
+              pkgs.age # age-keygen makes your own age key
+              inputs.agenix.packages.${system}.agenix # edits and re-keys secrets/*.age
+            ];
+          };
+        }
+      );
 
       # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
       # nixbtw writes them, so a template update merges without noise.

@@ -8,10 +8,10 @@ let
   # deploy-rs's activation scripts around the deploy-rs binary nixpkgs builds,
   # so it comes from the binary cache instead of a Rust build per host.
   activate =
-    system:
+    nixpkgs: system:
     let
-      pkgs = inputs.nixpkgs.legacyPackages.${system};
-      deployPkgs = import inputs.nixpkgs {
+      pkgs = nixpkgs.legacyPackages.${system};
+      deployPkgs = import nixpkgs {
         inherit system;
         overlays = [
           inputs.deploy-rs.overlays.default
@@ -39,7 +39,7 @@ in
       autoRollback = true;
       profiles.system = {
         user = "root";
-        path = (activate "aarch64-linux").nixos self.nixosConfigurations.relay-01;
+        path = (activate inputs.nixpkgs "aarch64-linux").nixos self.nixosConfigurations.relay-01;
       };
     };
   };

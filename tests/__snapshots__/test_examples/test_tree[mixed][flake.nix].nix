@@ -24,6 +24,11 @@
       url = "github:Mic92/sops-nix";
       inputs.nixpkgs.follows = "nixpkgs";
     };
+    # only its activation library: the deploy binary comes from nixpkgs' cache
+    deploy-rs = {
+      url = "github:serokell/deploy-rs";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
   };
 
   outputs =
@@ -133,6 +138,7 @@
               pkgs.ssh-to-age # turns a host's SSH key into its age key
               pkgs.age # age-keygen makes your own age key
               pkgs.mkpasswd # hashes a password for a password secret
+              pkgs.deploy-rs # deploys hosts with rollback (nixbtw deploy runs it)
             ];
           };
         }
@@ -141,6 +147,9 @@
       # `nix fmt` formats every .nix file with nixfmt (RFC 166 style), the way
       # nixbtw writes them, so a template update merges without noise.
       formatter = lib.genAttrs systems (system: (pkgsFor system).nixfmt-tree);
+
+      # The deploy-rs nodes of the hosts with a deploy target: nixbtw deploy [HOST ...]
+      deploy = import ./deploy.nix { inherit self inputs; };
 
       # `nix flake check` builds every host and home of the platform it runs on (a Mac's
       # on macOS), and boots every NixOS host that has a VM test (vm-<host>, needs KVM).

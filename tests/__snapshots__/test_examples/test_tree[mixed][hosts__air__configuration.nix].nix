@@ -20,10 +20,20 @@
   # darwin-rebuild runs as root; per-user settings (Homebrew, defaults) apply to this user.
   system.primaryUser = "ivy";
   users.users.ivy.home = "/Users/ivy";
+  # Remote Login (Apple's sshd): nix-darwin turns it on at activation.
+  services.openssh.enable = true;
+  # Served to Apple's sshd from /etc/ssh/nix_authorized_keys.d, beside ~/.ssh/authorized_keys.
+  users.users.ivy.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW ivy@air" ];
 
   nix.settings.experimental-features = [
     "nix-command"
     "flakes"
+  ];
+  # Admins may copy store paths to this Mac (remote builds, deploy tools); they
+  # can become root with sudo anyway.
+  nix.settings.trusted-users = [
+    "root"
+    "ivy"
   ];
   # Collect garbage weekly (Sunday 03:15) but keep 30d of generations.
   nix.gc = {

@@ -8,10 +8,10 @@ let
   # deploy-rs's activation scripts around the deploy-rs binary nixpkgs builds,
   # so it comes from the binary cache instead of a Rust build per host.
   activate =
-    system:
+    nixpkgs: system:
     let
-      pkgs = inputs.nixpkgs.legacyPackages.${system};
-      deployPkgs = import inputs.nixpkgs {
+      pkgs = nixpkgs.legacyPackages.${system};
+      deployPkgs = import nixpkgs {
         inherit system;
         overlays = [
           inputs.deploy-rs.overlays.default
@@ -37,7 +37,7 @@ in
       autoRollback = true;
       profiles.system = {
         user = "root";
-        path = (activate "x86_64-linux").nixos self.nixosConfigurations.vault;
+        path = (activate inputs.nixpkgs "x86_64-linux").nixos self.nixosConfigurations.vault;
       };
     };
   };
