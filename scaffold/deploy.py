@@ -11,8 +11,10 @@ that has not caught up with the answers), and runs one deploy-rs command.
 from __future__ import annotations
 
 import datetime as dt
+import platform
 import shlex
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,9 +173,25 @@ class DeployResult:
                                        exit_code=self.exit_code)
 
 
+def local_system() -> str:
+    """This machine as a Nix system string (x86_64-linux, aarch64-darwin, ...)."""
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(), platform.machine().lower())
+    return f"{machine}-{'darwin' if sys.platform == 'darwin' else 'linux'}"
+
+
+def build_warnings(specs: list[HostSpec], here: str) -> list[str]:
+    """Hosts this machine cannot build for itself: deploy-rs builds locally unless remoteBuild."""
+    return [f"warning: {s.hostname} is {s.system} and this machine is {here}: the build needs a "
+            f"builder for {s.system}; set deploy.remote_build: true to build on {s.hostname} itself"
+            for s in specs if not s.deploy.remote_build and s.system != here]
+
+
 def deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date, dry_run: bool,
            say: Callable[[str], None]) -> DeployResult:
     deployment = plan_deploy(repo, names, tags, on=on)
+    for line in build_warnings([host_spec(host_dirs(repo)[h], on=on) for h in deployment.hosts],
+                               local_system()):
+        say(line)
     installed = shutil.which(DEPLOY) is not None
     if not installed and shutil.which("nix") is None and not dry_run:
         raise ToolMissing(DEPLOY, "install deploy-rs, or Nix to run it from the repository's dev shell")

@@ -97,9 +97,6 @@ def deploy_problems(spec: HostSpec) -> list[Problem]:
     if user not in [u.name for u in spec.admins]:
         return [Problem("deploy.target", f"{user} is not an admin, so deploy-rs could not activate "
                         "as root", f"make {user} an admin, or use deploy.target: {example}")]
-    if spec.lane == "darwin" and spec.services.openssh is False:
-        out.append(Problem("services.openssh", "deploy-rs connects over SSH, and Remote Login is off",
-                           "set services.openssh: true, or leave it unset to keep macOS's setting"))
     if spec.is_nixos:
         i = names.index(user)
         if not spec.openssh:

@@ -456,7 +456,8 @@ class Packages(_Model):
 class Services(_Model):
     openssh: bool | None = Field(
         None, description="run sshd (keys only, no root or password login); default on for "
-                          "servers, VMs and boards")
+                          "servers, VMs and boards; on a Mac, true turns Remote Login on and false "
+                          "leaves it to macOS")
     networkmanager: bool | None = Field(
         None, description="NetworkManager; default on for laptops, desktops and hosts without a "
                           "machine kind (not WSL)")

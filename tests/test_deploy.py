@@ -269,9 +269,6 @@ def spec_problems(example: str, *sets: str) -> list[str]:
     ("channels", ("deploy.target=alice@desk.lan",),
      "deploy.target: a channels host is not a flake output, and deploy-rs deploys flakes; use lane "
      "nixos-flake, or remove the deploy section"),
-    ("darwin", ("services.openssh=false", "deploy.target=frank@macbook.local"),
-     "services.openssh: deploy-rs connects over SSH, and Remote Login is off; set services.openssh: true, "
-     "or leave it unset to keep macOS's setting"),
     ("darwin", ("deploy.target=root@macbook.local",),
      "deploy.target: macOS refuses root logins over SSH; deploy-rs logs in as an admin and uses sudo; "
      "deploy as an admin, e.g. deploy.target: frank@macbook.local"),
@@ -305,3 +302,16 @@ def test_a_mac_beside_nixos_hosts_is_activated_by_nix_darwin_from_the_darwin_bra
     lines = refused(capsys, "--repo", str(root), "--tag", "home")
     assert [line.split(":")[1].strip() for line in lines] == [
         "hosts/nas/hardware-configuration.nix", "secrets/nas.yaml"]
+
+
+def test_a_host_this_machine_cannot_build_for_gets_a_warning_naming_remote_build() -> None:
+    from scaffold.deploy import build_warnings
+
+    relay = build_spec(load_file(str(EXAMPLES / "lix-server.yaml")), on=TODAY)
+    assert build_warnings([relay], "x86_64-linux") == [
+        "warning: relay-01 is aarch64-linux and this machine is x86_64-linux: the build needs a builder "
+        "for aarch64-linux; set deploy.remote_build: true to build on relay-01 itself"]
+    assert build_warnings([relay], "aarch64-linux") == []
+    answers = load_file(str(EXAMPLES / "lix-server.yaml"))
+    apply_set(answers, "deploy.remote_build=true")
+    assert build_warnings([build_spec(answers, on=TODAY)], "x86_64-linux") == []
