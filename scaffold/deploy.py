@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scaffold.bootstrap import NIX_DEVELOP, missing_secrets, secret_files, unreadable
 from scaffold.deployplan import deploy_node
@@ -72,7 +73,7 @@ def _choose(specs: dict[str, HostSpec], names: list[str], tags: list[str]) -> li
     return chosen
 
 
-def _node_problems(spec: HostSpec, recorded: set[str]) -> list[Problem]:
+def _node_problems(spec: HostSpec, recorded: dict[str, dict[str, Any]]) -> list[Problem]:
     host = spec.hostname
     where = f"hosts/{host}/{ANSWERS}"
     if spec.deploy.target is None:
@@ -84,6 +85,15 @@ def _node_problems(spec: HostSpec, recorded: set[str]) -> list[Problem]:
     if host not in recorded:
         return [Problem("deploy.nix", f"has no node for {host} yet",
                         f"run nixbtw update {host} to write it, commit, then deploy")]
+    node, was = deploy_node(spec), recorded[host]
+    assert node is not None
+    now = {"hostname": node.hostname, "ssh_user": node.ssh_user, "ssh_port": node.ssh_port,
+           "remote_build": node.remote_build}
+    unset = {"ssh_port": None, "remote_build": False}
+    stale = [f"{key} {was.get(key)!r}" for key, value in now.items() if was.get(key, unset.get(key)) != value]
+    if stale:
+        return [Problem("deploy.nix", f"still has {host}'s old {', '.join(stale)}, not what "
+                        f"{where} says", f"run nixbtw update {host} to rewrite it, commit, then deploy")]
     return []
 
 
@@ -96,10 +106,11 @@ def _hardware_problems(spec: HostSpec, repo: Path) -> list[Problem]:
         return []
     if not hardware.read_text(encoding="utf-8", errors="replace").startswith(PLACEHOLDER):
         return []
-    return [Problem(f"hosts/{spec.hostname}/hardware-configuration.nix",
-                    "is still nixbtw's placeholder, and a host built from it does not boot",
-                    f"install the host first (nixbtw bootstrap {spec.hostname} --target ...), or "
-                    "commit the file nixos-generate-config writes on the machine")]
+    rel = f"hosts/{spec.hostname}/hardware-configuration.nix"
+    how = (f"install the host first (nixbtw bootstrap {spec.hostname} --target ...), or commit the "
+           "file nixos-generate-config writes on the machine" if spec.disk.layout != "none" else
+           f"on the machine, nixos-generate-config --show-hardware-config > {rel}; commit it")
+    return [Problem(rel, "is still nixbtw's placeholder, and a host built from it does not boot", how)]
 
 
 def _secret_problems(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem]:
@@ -131,11 +142,12 @@ def _secret_problems(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem
             for rel, why in unreadable(tool, repo, files, key).items()]
 
 
-def _recorded_nodes(repo: Path) -> set[str]:
+def _recorded_nodes(repo: Path) -> dict[str, dict[str, Any]]:
+    """The nodes deploy.nix was last written with (the repository's recorded answers)."""
     answers = repo / ANSWERS
     data = read_answers(answers) if answers.is_file() else {}
     nodes = (data.get("repo") or {}).get("nodes") or [] if isinstance(data.get("repo"), dict) else []
-    return {str(n.get("name")) for n in nodes if isinstance(n, dict)}
+    return {str(n.get("name")): n for n in nodes if isinstance(n, dict)}
 
 
 def plan_deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date) -> Deployment:
@@ -155,8 +167,9 @@ def plan_deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date) -
     hosts = tuple(s.hostname for s in chosen)
     # --skip-checks: deploy-rs's own check is `nix flake check`, which builds every host and
     # boots every VM test before each deploy; the repository's CI runs it on every push.
-    argv = (DEPLOY, "--skip-checks", "--targets", *(f".#{h}" for h in hosts))
-    return Deployment(hosts, argv, repo)
+    # One --targets per host: deploy-rs before b7dda71 takes one value per --targets.
+    targets = [f".#{hosts[0]}"] if len(hosts) == 1 else [a for h in hosts for a in ("--targets", f".#{h}")]
+    return Deployment(hosts, (DEPLOY, "--skip-checks", *targets), repo.absolute())
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +211,7 @@ def deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date, dry_ru
     result = DeployResult(deployment, installed, None)
     if dry_run:
         return result
-    say(f"nixbtw: deploying {', '.join(deployment.hosts)}: {result.command_line()}")
+    which = f"deploy-rs from PATH ({shutil.which(DEPLOY)})" if installed else "the dev shell's deploy-rs"
+    say(f"nixbtw: deploying {', '.join(deployment.hosts)} with {which}: {result.command_line()}")
     code = stream(deployment.command(installed=installed), cwd=repo)
     return DeployResult(deployment, installed, code)

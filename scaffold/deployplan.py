@@ -37,6 +37,8 @@ class DeployNode:
     interactive_sudo: bool
     remote_build: bool
     tags: tuple[str, ...]
+    # deploy-rs waits 240 s for activation; Homebrew bundles can take longer.
+    activation_timeout: int | None = None
 
     @property
     def configurations(self) -> str:
@@ -62,7 +64,8 @@ def deploy_node(spec: HostSpec) -> DeployNode | None:
         name=spec.hostname, kind="darwin" if spec.lane == "darwin" else "nixos", system=spec.system,
         hostname=address, ssh_user=user, ssh_port=spec.deploy.ssh_port,
         interactive_sudo=_sudo_asks(spec, user), remote_build=spec.deploy.remote_build,
-        tags=tuple(spec.deploy.tags))
+        tags=tuple(spec.deploy.tags),
+        activation_timeout=900 if spec.lane == "darwin" and spec.darwin.homebrew.enable else None)
 
 
 def deploy_problems(spec: HostSpec) -> list[Problem]:

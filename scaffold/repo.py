@@ -52,6 +52,7 @@ class RepoNode(_Model):
     ssh_port: int | None = None
     interactive_sudo: bool = False
     remote_build: bool = False
+    activation_timeout: int | None = None
 
     @property
     def configurations(self) -> str:
@@ -138,8 +139,12 @@ DEV_TOOLS: dict[str, tuple[str, str]] = {
     "age": ("pkgs.age", "age-keygen makes your own age key"),
     "agenix": ("inputs.agenix.packages.${system}.agenix", "edits and re-keys secrets/*.age"),
     "mkpasswd": ("pkgs.mkpasswd", "hashes a password for a password secret"),
-    "deploy-rs": ("pkgs.deploy-rs", "deploys hosts with rollback (nixbtw deploy runs it)"),
+    "deploy-rs": ("inputs.deploy-rs.packages.${system}.default",
+                  "deploys hosts with rollback (nixbtw deploy runs it)"),
 }
+# disko wraps nixos-install: its package is meta.platforms linux, and an
+# unsupported package would break `nix develop` (and `nix flake check`) on a Mac.
+LINUX_TOOLS = frozenset({"disko"})
 # Where an admin runs the tools from: any of these, whatever the hosts run. Not
 # x86_64-darwin unless a host is one: nixpkgs 26.05 deprecates it and would warn
 # at every `nix flake check`.
@@ -194,7 +199,7 @@ def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
                for s in specs if s.hm_mode == "standalone" for u in s.users],
         nodes=[RepoNode(name=n.name, kind=n.kind, system=n.system, hostname=n.hostname,
                         ssh_user=n.ssh_user, ssh_port=n.ssh_port, interactive_sudo=n.interactive_sudo,
-                        remote_build=n.remote_build)
+                        remote_build=n.remote_build, activation_timeout=n.activation_timeout)
                for n in map(deploy_node, specs) if n is not None],
         sops=_secrets("sops-nix", sops),
         agenix=_secrets("agenix", agenix),
@@ -265,7 +270,7 @@ def flake_inputs(names: Iterable[str], rel: releases.Release, kind: Kind) -> lis
         "agenix": FlakeInput("agenix", "github:ryantm/agenix",
                              (("nixpkgs", "nixpkgs"), ("darwin", ""), ("home-manager", ""))),
         "deploy-rs": FlakeInput("deploy-rs", "github:serokell/deploy-rs", follow,
-                                "only its activation library: the deploy binary comes from nixpkgs' cache"),
+                                "its own build: nixpkgs' deploy-rs predates its fixes for current Nix"),
         "determinate": FlakeInput("determinate",
                                   "https://flakehub.com/f/DeterminateSystems/determinate/3",
                                   why="no follows: Determinate's cache hits need its own nixpkgs"),
@@ -282,8 +287,13 @@ class RepoPlan:
 
     @property
     def dev_tools(self) -> list[tuple[str, str]]:
-        """(Nix expression, why) of each tool in the dev shell."""
-        return [DEV_TOOLS[t] for t in self.spec.tools]
+        """(Nix expression, why) of each tool in every system's dev shell."""
+        return [DEV_TOOLS[t] for t in self.spec.tools if t not in LINUX_TOOLS]
+
+    @property
+    def linux_dev_tools(self) -> list[tuple[str, str]]:
+        """Tools whose package builds on Linux only: a Mac's dev shell leaves them out."""
+        return [DEV_TOOLS[t] for t in self.spec.tools if t in LINUX_TOOLS]
 
     @property
     def dev_systems(self) -> list[str]:

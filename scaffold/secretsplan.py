@@ -46,6 +46,16 @@ class SecretsPlan:
         """The identity's path as one shell word, for the README's commands."""
         return shlex.quote(self.identity)
 
+    @property
+    def identity_dir_sh(self) -> str:
+        """The folder of the identity, as one shell word (age-keygen -o does not create it)."""
+        return shlex.quote(self.identity.rsplit("/", 1)[0] or "/")
+
+    @property
+    def identity_in_home(self) -> bool:
+        """Under a home folder: the user makes it; elsewhere it takes sudo."""
+        return self.identity.startswith(("/Users/", "/home/"))
+
 
 def host_key(spec: HostSpec) -> str:
     """The SSH host key on the target: under /persist with impermanence, which wipes /etc."""

@@ -19,44 +19,31 @@ import pytest
 from scaffold import cli
 from scaffold.answers import apply_set, build_spec, load_file
 from scaffold.errors import InputError
-from tests.conftest import EXAMPLES, TODAY, require_tool
+from tests.conftest import EXAMPLES, TODAY, all_files, render_example, require_tool
 from tests.test_bootstrap import encrypted, nix_rules, rekey
 
 Capture = pytest.CaptureFixture[str]
 HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW root@vault"
 
-# What deploy-rs's flake gives deploy.nix, as stubs: its overlay's activation
-# wrappers return what they wrap and the deploy-rs binary they would run.
-STUB_NIXPKGS = """{ system, overlays ? [ ] }:
-let
-  base = { deploy-rs = "LABEL-deploy-rs-" + system; };
-  final = builtins.foldl' (prev: overlay: prev // overlay final prev) base overlays;
-in
-final
-"""
+# What deploy-rs's flake gives deploy.nix, as a stub: per system, activation
+# wrappers that report what they wrap.
 EVAL = """
 let
   hosts = builtins.attrNames (builtins.readDir ./hosts);
   configs = builtins.listToAttrs (map (name: { inherit name; value = { inherit name; }; }) hosts);
   self = { nixosConfigurations = configs; darwinConfigurations = configs; };
-  stub = dir: { outPath = dir; legacyPackages = builtins.mapAttrs (system: _: import dir { inherit system; })
-    { x86_64-linux = 1; aarch64-linux = 1; aarch64-darwin = 1; }; };
-  nixpkgs = stub STUB/nixpkgs;
-  nixpkgs-darwin = stub STUB/nixpkgs-darwin;
-  wrap = final: kind: base: { inherit kind; wraps = base.name; binary = final.deploy-rs.deploy-rs; };
-  deploy-rs.overlays.default = final: prev: {
-    deploy-rs = {
-      deploy-rs = "deploy-rs-built-from-its-flake";
-      lib.activate = { nixos = wrap final "nixos"; darwin = wrap final "darwin"; };
-    };
-  };
+  wrap = system: kind: base: { inherit kind system; wraps = base.name; };
+  deploy-rs.lib = builtins.listToAttrs (map (system: {
+    name = system;
+    value.activate = { nixos = wrap system "nixos"; darwin = wrap system "darwin"; };
+  }) [ "x86_64-linux" "aarch64-linux" "aarch64-darwin" "x86_64-darwin" ]);
 in
-(import ./deploy.nix { inherit self; inputs = { inherit nixpkgs nixpkgs-darwin deploy-rs; }; })
+(import ./deploy.nix { inherit self; inputs = { inherit deploy-rs; }; })
 """
 STANDIN = """#!{python}
 import json, os, subprocess, sys
 record = {{"argv": sys.argv[1:], "cwd": os.getcwd()}}
-expr = {expr!r}.replace("STUB", {stub!r})
+expr = {expr!r}
 proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expr],
                       capture_output=True, text=True)
 record["deploy"] = json.loads(proc.stdout) if proc.returncode == 0 else proc.stderr
@@ -75,13 +62,10 @@ PROFILE_KEYS = NODE_KEYS - {"hostname", "profiles", "profilesOrder"} | {"path", 
 def deployer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nix_env: dict[str, str]) -> Path:
     """The stand-in deploy-rs on PATH; returns where it writes what it saw."""
     require_tool("nix-instantiate")
-    bin_dir, stub = tmp_path / "bin", tmp_path / "stubs"
+    bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for branch in ("nixpkgs", "nixpkgs-darwin"):
-        (stub / branch).mkdir(parents=True)
-        (stub / branch / "default.nix").write_text(STUB_NIXPKGS.replace("LABEL", branch))
     script = bin_dir / "deploy"
-    script.write_text(STANDIN.format(python=sys.executable, expr=EVAL, stub=str(stub)))
+    script.write_text(STANDIN.format(python=sys.executable, expr=EVAL))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     log = tmp_path / "deploy.json"
     for name, value in nix_env.items():
@@ -123,7 +107,7 @@ def test_operator_deploys_a_tag_and_deploy_rs_sees_the_hosts_nodes(
     root = fleet(tmp_path, capsys)
     assert nixbtw("deploy", "--repo", str(root), "--tag", "edge") == 0
     record = seen(deployer)
-    assert record["argv"] == ["--skip-checks", "--targets", ".#relay-01"]
+    assert record["argv"] == ["--skip-checks", ".#relay-01"]
     assert Path(record["cwd"]) == root
     nodes = record["deploy"]["nodes"]
     assert set(nodes) == {"relay-01", "vault"}
@@ -134,9 +118,8 @@ def test_operator_deploys_a_tag_and_deploy_rs_sees_the_hosts_nodes(
     assert "interactiveSudo" not in relay and vault["interactiveSudo"] is True
     assert relay["magicRollback"] is relay["autoRollback"] is True
     assert relay["profiles"]["system"]["user"] == "root"
-    # The node wraps the host's own configuration, for its platform, with nixpkgs' deploy-rs.
-    assert relay["profiles"]["system"]["path"] == {
-        "kind": "nixos", "wraps": "relay-01", "binary": "nixpkgs-deploy-rs-aarch64-linux"}
+    # The node wraps the host's own configuration with the activation for its platform.
+    assert relay["profiles"]["system"]["path"] == {"kind": "nixos", "wraps": "relay-01", "system": "aarch64-linux"}
     for node in nodes.values():
         assert set(node) <= NODE_KEYS
         assert set(node["profiles"]["system"]) <= PROFILE_KEYS
@@ -145,13 +128,14 @@ def test_operator_deploys_a_tag_and_deploy_rs_sees_the_hosts_nodes(
 def test_no_names_deploys_every_host_with_a_target(tmp_path: Path, capsys: Capture, deployer: Path) -> None:
     root = fleet(tmp_path, capsys)
     assert nixbtw("deploy", "--repo", str(root)) == 0
-    assert seen(deployer)["argv"] == ["--skip-checks", "--targets", ".#relay-01", ".#vault"]
+    # One --targets per host: deploy-rs before b7dda71 takes one value per --targets.
+    assert seen(deployer)["argv"] == ["--skip-checks", "--targets", ".#relay-01", "--targets", ".#vault"]
 
 
 def test_dry_run_prints_the_command_and_runs_nothing(tmp_path: Path, capsys: Capture, deployer: Path) -> None:
     root = fleet(tmp_path, capsys)
     assert nixbtw("deploy", "--repo", str(root), "vault", "--dry-run") == 0
-    assert capsys.readouterr().out == "deploy --skip-checks --targets '.#vault'\n"
+    assert capsys.readouterr().out == "deploy --skip-checks '.#vault'\n"
     assert not deployer.exists()
     assert nixbtw("deploy", "--repo", str(root), "--tag", "storage", "--dry-run", "--json") == 0
     out = json.loads(capsys.readouterr().out)
@@ -179,8 +163,8 @@ def test_a_host_still_on_the_placeholder_hardware_file_is_refused(
     hardware.write_text("# PLACEHOLDER: replace this file\n{ ... }: { }\n")
     lines = refused(capsys, "--repo", str(root))
     assert lines == ["error: hosts/relay-01/hardware-configuration.nix: is still nixbtw's placeholder, and a "
-                     "host built from it does not boot; install the host first (nixbtw bootstrap relay-01 "
-                     "--target ...), or commit the file nixos-generate-config writes on the machine"]
+                     "host built from it does not boot; on the machine, nixos-generate-config "
+                     "--show-hardware-config > hosts/relay-01/hardware-configuration.nix; commit it"]
     assert not deployer.exists()
 
 
@@ -210,8 +194,10 @@ def test_answers_edited_without_update_are_refused_until_deploy_nix_has_the_node
     root = fleet(tmp_path, capsys)
     answers = root / "hosts/vault/.copier-answers.yml"
     answers.write_text(answers.read_text().replace("bob@vault.lan", "bob@vault.example.org"))
-    assert nixbtw("deploy", "--repo", str(root), "vault", "--dry-run") == 0  # same node name: fine
-    capsys.readouterr()
+    [line] = refused(capsys, "--repo", str(root), "vault", "--dry-run")
+    assert line == ("error: deploy.nix: still has vault's old hostname 'vault.lan', not what "
+                    "hosts/vault/.copier-answers.yml says; run nixbtw update vault to rewrite it, commit, "
+                    "then deploy")
     recorded = root / ".copier-answers.yml"
     recorded.write_text(recorded.read_text().replace("name: vault", "name: vault-old"))
     [line] = refused(capsys, "--repo", str(root), "vault")
@@ -260,6 +246,9 @@ def spec_problems(example: str, *sets: str) -> list[str]:
     ("lix-server", ("deploy.target=ops relay",),
      "deploy.target: 'ops relay' is not USER@ADDRESS (no spaces, ports or shell characters); write the "
      "admin's login and the host's address, e.g. admin@web1.example.org (a port goes in deploy.ssh_port)"),
+    ("lix-server", ("deploy.target=ops@2001:db8::7",),
+     "deploy.target: 'ops@2001:db8::7' has an IPv6 address, which deploy-rs cannot put in its ssh and "
+     "nix copy URLs; use a host name that resolves to it (DNS or /etc/hosts)"),
     ("lix-server", ("deploy.ssh_port=70000",),
      "deploy.ssh_port: 70000 is not a TCP port; give a number from 1 to 65535"),
     ("lix-server", ("deploy.tags=[Web]",),
@@ -289,14 +278,13 @@ def test_a_mac_beside_nixos_hosts_is_activated_by_nix_darwin_from_the_darwin_bra
     capsys.readouterr()
     assert nixbtw("deploy", "--repo", str(root), "air") == 0
     record = seen(deployer)
-    assert record["argv"] == ["--skip-checks", "--targets", ".#air"]
+    assert record["argv"] == ["--skip-checks", ".#air"]
     nodes = record["deploy"]["nodes"]
     assert set(nodes) == {"nas", "air"}  # devbox is a home, switched by its user
     air = nodes["air"]
-    assert air["profiles"]["system"]["path"] == {
-        "kind": "darwin", "wraps": "air", "binary": "nixpkgs-darwin-deploy-rs-aarch64-darwin"}
+    assert air["profiles"]["system"]["path"] == {"kind": "darwin", "wraps": "air", "system": "aarch64-darwin"}
     assert air["interactiveSudo"] is True and air["sshUser"] == "ivy" and air["hostname"] == "air.local"
-    assert nodes["nas"]["profiles"]["system"]["path"]["binary"] == "nixpkgs-deploy-rs-x86_64-linux"
+    assert nodes["nas"]["profiles"]["system"]["path"]["system"] == "x86_64-linux"
     capsys.readouterr()
     # nas is still on the placeholder hardware file, and its secrets do not exist yet.
     lines = refused(capsys, "--repo", str(root), "--tag", "home")
@@ -307,7 +295,9 @@ def test_a_mac_beside_nixos_hosts_is_activated_by_nix_darwin_from_the_darwin_bra
 def test_a_host_this_machine_cannot_build_for_gets_a_warning_naming_remote_build() -> None:
     from scaffold.deploy import build_warnings
 
-    relay = build_spec(load_file(str(EXAMPLES / "lix-server.yaml")), on=TODAY)
+    answers = load_file(str(EXAMPLES / "lix-server.yaml"))
+    apply_set(answers, "deploy.remote_build=false")
+    relay = build_spec(answers, on=TODAY)
     assert build_warnings([relay], "x86_64-linux") == [
         "warning: relay-01 is aarch64-linux and this machine is x86_64-linux: the build needs a builder "
         "for aarch64-linux; set deploy.remote_build: true to build on relay-01 itself"]
@@ -315,3 +305,10 @@ def test_a_host_this_machine_cannot_build_for_gets_a_warning_naming_remote_build
     answers = load_file(str(EXAMPLES / "lix-server.yaml"))
     apply_set(answers, "deploy.remote_build=true")
     assert build_warnings([build_spec(answers, on=TODAY)], "x86_64-linux") == []
+
+
+def test_sshd_listens_on_the_deploy_port_and_the_node_builds_on_the_board() -> None:
+    files = all_files(render_example("lix-server"))
+    assert "    ports = [ 2222 ];\n" in files["hosts/relay-01/configuration.nix"]
+    assert "      remoteBuild = true;\n" in files["deploy.nix"]
+    assert "    ports = [" not in all_files(render_example("zfs-server"))["hosts/vault/configuration.nix"]

@@ -26,7 +26,7 @@ KNOWN: dict[str, set[str]] = {
     "age-keygen": {"-o", "-y"},
     "agenix": {"-e", "-r", "-d", "-i"},
     "mkpasswd": {"-m"},
-    "deploy": {"--skip-checks", "--targets", "--magic-rollback"},
+    "deploy": {"--skip-checks", "--targets", "--magic-rollback", "-s"},
     # Nix, NixOS and the installer
     "nix": {"develop", "flake", "lock", "check", "build", "run", "fmt", "-c", "--",
             "--extra-experimental-features"},
@@ -42,7 +42,7 @@ KNOWN: dict[str, set[str]] = {
     "ssh-keygen": {"-t", "-N", "-C", "-f", "-A"},
     "install": {"-d", "-m", "-D", "-o", "-g"},
     "passwd": set(), "ssh": {"-t"}, "reboot": set(), "chsh": {"-s"},
-    "cp": {"-a"}, "umount": {"-R"}, "swapoff": {"-a"}, "rm": {"-rf"}, "grep": {"-F"},
+    "cp": {"-a"}, "mkdir": {"-p", "-m"}, "umount": {"-R"}, "swapoff": {"-a"}, "rm": {"-rf"}, "grep": {"-F"},
     "./result/activate": set(),
     "cat": set(), "cd": set(), "echo": set(), "printf": set(), "umask": set(), "read": {"-rs"},
 }

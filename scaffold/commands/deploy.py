@@ -52,6 +52,6 @@ def run(args: argparse.Namespace) -> int:
     if result.exit_code is None:
         return 0
     if result.exit_code != 0:
-        say(f"nixbtw: deploy-rs exited with {result.exit_code}; a host whose activation failed "
-            "has rolled back to its previous generation")
+        say(f"nixbtw: deploy-rs exited with {result.exit_code}; its output above says which host "
+            "failed and whether it rolled back")
     return result.exit_code

@@ -9,6 +9,8 @@
   sops.defaultSopsFile = ../../secrets/macbook.yaml;
   # Stated explicitly, though it is sops-nix's default on darwin.
   sops.age.sshKeyPaths = [ "/etc/ssh/ssh_host_ed25519_key" ];
+  # age only: sops-nix would also import the RSA host key as a GPG key.
+  sops.gnupg.sshKeyPaths = [ ];
 
   # An example: add `example: ...` to secrets/macbook.yaml, uncomment, and
   # switch; a program reads it from config.sops.secrets.example.path

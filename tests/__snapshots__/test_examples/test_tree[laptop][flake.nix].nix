@@ -79,11 +79,14 @@
           default = pkgs.mkShell {
             packages = [
               pkgs.nixos-anywhere # installs a host over SSH
-              pkgs.disko # formats a disk by hand from the installer
               pkgs.sops # edits and re-encrypts secrets/<host>.yaml
               pkgs.ssh-to-age # turns a host's SSH key into its age key
               pkgs.age # age-keygen makes your own age key
               pkgs.mkpasswd # hashes a password for a password secret
+            ]
+            # Linux only: disko needs nixos-install, which does not build on macOS.
+            ++ lib.optionals pkgs.stdenv.hostPlatform.isLinux [
+              pkgs.disko # formats a disk by hand from the installer
             ];
           };
         }

@@ -1,30 +1,18 @@
 # deploy-rs nodes, one per host with a `deploy` answer (its .copier-answers.yml).
-# `nixbtw deploy` runs deploy-rs on them; `nix develop -c deploy .#<host>` too.
+# `nixbtw deploy` runs deploy-rs on them; `nix develop -c deploy -s .#<host>` too.
 # A node rolls back by itself when the new generation fails to activate
 # (autoRollback) or cuts the SSH connection deploy-rs confirms it over
-# (magicRollback): a broken sshd or firewall cannot lock you out.
+# (magicRollback). Rolling back activates the previous generation with its own
+# deploy-rs script, so it works once a deploy-rs deploy has happened: after an
+# install or a nixos-rebuild / darwin-rebuild switch, deploy the same
+# configuration once before deploying changes.
 { self, inputs }:
 let
-  # deploy-rs's activation scripts around the deploy-rs binary nixpkgs builds,
-  # so it comes from the binary cache instead of a Rust build per host.
-  activate =
-    nixpkgs: system:
-    let
-      pkgs = nixpkgs.legacyPackages.${system};
-      deployPkgs = import nixpkgs {
-        inherit system;
-        overlays = [
-          inputs.deploy-rs.overlays.default
-          (_final: prev: {
-            deploy-rs = {
-              inherit (pkgs) deploy-rs;
-              inherit (prev.deploy-rs) lib;
-            };
-          })
-        ];
-      };
-    in
-    deployPkgs.deploy-rs.lib.activate;
+  # deploy-rs's activation wrappers from its own flake (its binary built against
+  # this repository's nixpkgs): nixpkgs' deploy-rs predates its fixes for the
+  # derivation output of current Nix.
+  nixos = system: name: inputs.deploy-rs.lib.${system}.activate.nixos self.nixosConfigurations.${name};
+  darwin = system: name: inputs.deploy-rs.lib.${system}.activate.darwin self.darwinConfigurations.${name};
 in
 {
   nodes = {
@@ -35,11 +23,13 @@ in
         "-p"
         "2222"
       ];
+      # Built on relay-01 itself, not copied from the deploying machine.
+      remoteBuild = true;
       magicRollback = true;
       autoRollback = true;
       profiles.system = {
         user = "root";
-        path = (activate inputs.nixpkgs "aarch64-linux").nixos self.nixosConfigurations.relay-01;
+        path = nixos "aarch64-linux" "relay-01";
       };
     };
   };

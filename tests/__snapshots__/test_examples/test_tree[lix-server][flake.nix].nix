@@ -4,7 +4,7 @@
   inputs = {
     # every other input follows this one: one nixpkgs in the lock
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
-    # only its activation library: the deploy binary comes from nixpkgs' cache
+    # its own build: nixpkgs' deploy-rs predates its fixes for current Nix
     deploy-rs = {
       url = "github:serokell/deploy-rs";
       inputs.nixpkgs.follows = "nixpkgs";
@@ -66,7 +66,7 @@
         {
           default = pkgs.mkShell {
             packages = [
-              pkgs.deploy-rs # deploys hosts with rollback (nixbtw deploy runs it)
+              inputs.deploy-rs.packages.${system}.default # deploys hosts with rollback (nixbtw deploy runs it)
             ];
           };
         }

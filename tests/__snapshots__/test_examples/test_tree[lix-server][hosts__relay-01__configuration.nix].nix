@@ -57,6 +57,8 @@
 
   services.openssh = {
     enable = true;
+    # The port deploy.ssh_port answers (the firewall opens it: openFirewall).
+    ports = [ 2222 ];
     settings = {
       # Keys only: passwords over SSH are what brute-force bots try.
       PasswordAuthentication = false;

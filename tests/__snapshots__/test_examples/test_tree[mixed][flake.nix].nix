@@ -24,7 +24,7 @@
       url = "github:Mic92/sops-nix";
       inputs.nixpkgs.follows = "nixpkgs";
     };
-    # only its activation library: the deploy binary comes from nixpkgs' cache
+    # its own build: nixpkgs' deploy-rs predates its fixes for current Nix
     deploy-rs = {
       url = "github:serokell/deploy-rs";
       inputs.nixpkgs.follows = "nixpkgs";
@@ -133,12 +133,15 @@
           default = pkgs.mkShell {
             packages = [
               pkgs.nixos-anywhere # installs a host over SSH
-              pkgs.disko # formats a disk by hand from the installer
               pkgs.sops # edits and re-encrypts secrets/<host>.yaml
               pkgs.ssh-to-age # turns a host's SSH key into its age key
               pkgs.age # age-keygen makes your own age key
               pkgs.mkpasswd # hashes a password for a password secret
-              pkgs.deploy-rs # deploys hosts with rollback (nixbtw deploy runs it)
+              inputs.deploy-rs.packages.${system}.default # deploys hosts with rollback (nixbtw deploy runs it)
+            ]
+            # Linux only: disko needs nixos-install, which does not build on macOS.
+            ++ lib.optionals pkgs.stdenv.hostPlatform.isLinux [
+              pkgs.disko # formats a disk by hand from the installer
             ];
           };
         }

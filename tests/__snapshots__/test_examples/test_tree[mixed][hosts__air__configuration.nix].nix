@@ -23,7 +23,9 @@
   # Remote Login (Apple's sshd): nix-darwin turns it on at activation.
   services.openssh.enable = true;
   # Served to Apple's sshd from /etc/ssh/nix_authorized_keys.d, beside ~/.ssh/authorized_keys.
-  users.users.ivy.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW ivy@air" ];
+  users.users.ivy.openssh.authorizedKeys.keys = [
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIzYiKMlcDn3I9Lj90+UfVY9N92WB5kD5TqMy7THXbsW ivy@air"
+  ];
 
   nix.settings.experimental-features = [
     "nix-command"

@@ -66,6 +66,9 @@
           default = pkgs.mkShell {
             packages = [
               pkgs.nixos-anywhere # installs a host over SSH
+            ]
+            # Linux only: disko needs nixos-install, which does not build on macOS.
+            ++ lib.optionals pkgs.stdenv.hostPlatform.isLinux [
               pkgs.disko # formats a disk by hand from the installer
             ];
           };

@@ -14,7 +14,7 @@
       inputs.darwin.follows = "";
       inputs.home-manager.follows = "";
     };
-    # only its activation library: the deploy binary comes from nixpkgs' cache
+    # its own build: nixpkgs' deploy-rs predates its fixes for current Nix
     deploy-rs = {
       url = "github:serokell/deploy-rs";
       inputs.nixpkgs.follows = "nixpkgs";
@@ -77,10 +77,13 @@
           default = pkgs.mkShell {
             packages = [
               pkgs.nixos-anywhere # installs a host over SSH
-              pkgs.disko # formats a disk by hand from the installer
               inputs.agenix.packages.${system}.agenix # edits and re-keys secrets/*.age
               pkgs.mkpasswd # hashes a password for a password secret
-              pkgs.deploy-rs # deploys hosts with rollback (nixbtw deploy runs it)
+              inputs.deploy-rs.packages.${system}.default # deploys hosts with rollback (nixbtw deploy runs it)
+            ]
+            # Linux only: disko needs nixos-install, which does not build on macOS.
+            ++ lib.optionals pkgs.stdenv.hostPlatform.isLinux [
+              pkgs.disko # formats a disk by hand from the installer
             ];
           };
         }
