@@ -647,6 +647,32 @@ READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         {"host.nix": "# Install:\n#   nix-env -iA nixos.git\n#   nixos-install --flake .#x\n{ }\n"},
         {"host.nix": "# Never use nix-env -i here: declare packages instead.\n{ }\n"},
     ),
+    "renamed-options-inside-the-vm-variant": (
+        "NBT015",
+        {"vm.nix": "{ virtualisation.vmVariant = {\n"
+                   "  services.xserver.displayManager.autoLogin.enable = true;\n"
+                   "  virtualisation.memorySize = 4096; }; }\n"},
+        {"vm.nix": "{ virtualisation.vmVariant = {\n"
+                   "  services.displayManager.autoLogin.enable = true;\n"
+                   "  virtualisation.memorySize = 4096; }; }\n"},
+    ),
+    "renamed-x11-keyboard-and-dnsmasq-options": (
+        "NBT015",
+        {"host.nix": '{ services.xserver.xkbOptions = "ctrl:nocaps";\n'
+                     '  services.dnsmasq.extraConfig = "bind-interfaces";\n'
+                     "  boot.loader.grub.version = 2; }\n"},
+        {"host.nix": '{ services.xserver.xkb.options = "ctrl:nocaps";\n'
+                     '  services.dnsmasq.settings.bind-interfaces = true;\n'
+                     '  boot.loader.grub.device = "/dev/vda"; }\n'},
+    ),
+    "profile-history-wiped-without-a-window": (
+        "NBT014",
+        {"justfile": "clean:\n  sudo nix profile wipe-history --profile /nix/var/nix/profiles/system\n",
+         "README.md": "Deleting old configurations:\n\n```shell\n$ nix profile wipe-history\n```\n"},
+        {"justfile": "clean:\n  sudo nix profile wipe-history --profile /nix/var/nix/profiles/system "
+                     "--older-than 7d\n",
+         "README.md": "Deleting old configurations:\n\n```shell\n$ nix profile wipe-history --older-than 30d\n```\n"},
+    ),
 }
 
 
