@@ -665,6 +665,18 @@ READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                      '  services.dnsmasq.settings.bind-interfaces = true;\n'
                      '  boot.loader.grub.device = "/dev/vda"; }\n'},
     ),
+    "modules-imported-from-the-flake-root": (
+        "NBT015",
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "./hardware-configuration.nix", './hardware-configuration.nix (self + /modules/legacy.nix)\n'
+            '    "${inputs.self}/modules/older.nix"'),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "modules/legacy.nix": "{ nix.maxJobs = 4; }\n", "modules/older.nix": "{ nix.buildCores = 4; }\n"},
+        # nothing refers to them: parked files nothing evaluates
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK,
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "modules/legacy.nix": "{ nix.maxJobs = 4; }\n", "modules/older.nix": "{ nix.buildCores = 4; }\n"},
+    ),
     "profile-history-wiped-without-a-window": (
         "NBT014",
         {"justfile": "clean:\n  sudo nix profile wipe-history --profile /nix/var/nix/profiles/system\n",
