@@ -677,6 +677,21 @@ READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
          "hosts/a/hardware-configuration.nix": HW_OK,
          "modules/legacy.nix": "{ nix.maxJobs = 4; }\n", "modules/older.nix": "{ nix.buildCores = 4; }\n"},
     ),
+    "key-files-and-own-names-do-not-make-a-module-used": (
+        "NBT015",
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "./hardware-configuration.nix", "./hardware-configuration.nix ../common/nextcloud.nix"),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "hosts/common/nextcloud.nix": '{ services.dnsmasq.extraConfig = "x"; '
+                                       'services.nginx.virtualHosts."nextcloud".root = "/srv"; }\n'},
+        # no host imports it: a key file under every host folder and its own name are no reference
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "system.stateVersion", 'programs.ssh.knownHosts = lib.genAttrs [ "a" ] (h: '
+            "{ publicKeyFile = ../${h}/ssh_host_ed25519_key.pub; }); system.stateVersion"),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "hosts/common/nextcloud.nix": '{ services.dnsmasq.extraConfig = "x"; '
+                                       'services.nginx.virtualHosts."nextcloud".root = "/srv"; }\n'},
+    ),
     "profile-history-wiped-without-a-window": (
         "NBT014",
         {"justfile": "clean:\n  sudo nix profile wipe-history --profile /nix/var/nix/profiles/system\n",
