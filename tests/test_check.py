@@ -656,6 +656,13 @@ READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                    "  services.displayManager.autoLogin.enable = true;\n"
                    "  virtualisation.memorySize = 4096; }; }\n"},
     ),
+    "renamed-options-inside-a-specialisation": (
+        "NBT015",
+        {"host.nix": '{ specialisation.work.configuration = { services.xserver.xkbOptions = "x"; }; }\n'},
+        # a specialisation's own name is free: "configuration" is what NixOS evaluates
+        {"host.nix": '{ specialisation.work.configuration = { services.xserver.xkb.options = "x"; };\n'
+                     "  specialisation.work.inheritParentConfig = true; }\n"},
+    ),
     "renamed-x11-keyboard-and-dnsmasq-options": (
         "NBT015",
         {"host.nix": '{ services.xserver.xkbOptions = "ctrl:nocaps";\n'
