@@ -647,6 +647,66 @@ READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         {"host.nix": "# Install:\n#   nix-env -iA nixos.git\n#   nixos-install --flake .#x\n{ }\n"},
         {"host.nix": "# Never use nix-env -i here: declare packages instead.\n{ }\n"},
     ),
+    "renamed-options-inside-the-vm-variant": (
+        "NBT015",
+        {"vm.nix": "{ virtualisation.vmVariant = {\n"
+                   "  services.xserver.displayManager.autoLogin.enable = true;\n"
+                   "  virtualisation.memorySize = 4096; }; }\n"},
+        {"vm.nix": "{ virtualisation.vmVariant = {\n"
+                   "  services.displayManager.autoLogin.enable = true;\n"
+                   "  virtualisation.memorySize = 4096; }; }\n"},
+    ),
+    "renamed-options-inside-a-specialisation": (
+        "NBT015",
+        {"host.nix": '{ specialisation.work.configuration = { services.xserver.xkbOptions = "x"; }; }\n'},
+        # a specialisation's own name is free: "configuration" is what NixOS evaluates
+        {"host.nix": '{ specialisation.work.configuration = { services.xserver.xkb.options = "x"; };\n'
+                     "  specialisation.work.inheritParentConfig = true; }\n"},
+    ),
+    "renamed-x11-keyboard-and-dnsmasq-options": (
+        "NBT015",
+        {"host.nix": '{ services.xserver.xkbOptions = "ctrl:nocaps";\n'
+                     '  services.dnsmasq.extraConfig = "bind-interfaces";\n'
+                     "  boot.loader.grub.version = 2; }\n"},
+        {"host.nix": '{ services.xserver.xkb.options = "ctrl:nocaps";\n'
+                     '  services.dnsmasq.settings.bind-interfaces = true;\n'
+                     '  boot.loader.grub.device = "/dev/vda"; }\n'},
+    ),
+    "modules-imported-from-the-flake-root": (
+        "NBT015",
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "./hardware-configuration.nix", './hardware-configuration.nix (self + /modules/legacy.nix)\n'
+            '    "${inputs.self}/modules/older.nix"'),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "modules/legacy.nix": "{ nix.maxJobs = 4; }\n", "modules/older.nix": "{ nix.buildCores = 4; }\n"},
+        # nothing refers to them: parked files nothing evaluates
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK,
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "modules/legacy.nix": "{ nix.maxJobs = 4; }\n", "modules/older.nix": "{ nix.buildCores = 4; }\n"},
+    ),
+    "key-files-and-own-names-do-not-make-a-module-used": (
+        "NBT015",
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "./hardware-configuration.nix", "./hardware-configuration.nix ../common/nextcloud.nix"),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "hosts/common/nextcloud.nix": '{ services.dnsmasq.extraConfig = "x"; '
+                                       'services.nginx.virtualHosts."nextcloud".root = "/srv"; }\n'},
+        # no host imports it: a key file under every host folder and its own name are no reference
+        {"flake.nix": flake_hosts("a"), "hosts/a/configuration.nix": HOST_OK.replace(
+            "system.stateVersion", 'programs.ssh.knownHosts = lib.genAttrs [ "a" ] (h: '
+            "{ publicKeyFile = ../${h}/ssh_host_ed25519_key.pub; }); system.stateVersion"),
+         "hosts/a/hardware-configuration.nix": HW_OK,
+         "hosts/common/nextcloud.nix": '{ services.dnsmasq.extraConfig = "x"; '
+                                       'services.nginx.virtualHosts."nextcloud".root = "/srv"; }\n'},
+    ),
+    "profile-history-wiped-without-a-window": (
+        "NBT014",
+        {"justfile": "clean:\n  sudo nix profile wipe-history --profile /nix/var/nix/profiles/system\n",
+         "README.md": "Deleting old configurations:\n\n```shell\n$ nix profile wipe-history\n```\n"},
+        {"justfile": "clean:\n  sudo nix profile wipe-history --profile /nix/var/nix/profiles/system "
+                     "--older-than 7d\n",
+         "README.md": "Deleting old configurations:\n\n```shell\n$ nix profile wipe-history --older-than 30d\n```\n"},
+    ),
 }
 
 

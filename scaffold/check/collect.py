@@ -69,10 +69,16 @@ def _path_refs(f: NixFile) -> tuple[str, ...]:
     for node in f.nodes("path"):
         if node.start_point[0] + 1 in imported and _imported_path(node):
             continue
-        raw = nixparse.text(node).split("${", 1)[0]
+        full = nixparse.text(node)
+        if "${" in full and _DATA_FILE.search(full):
+            continue  # ../../${host}/ssh_host_ed25519_key.pub: data files of each folder, no module
+        raw = full.split("${", 1)[0]
         if raw.startswith((".", "/")) and not raw.startswith("/"):
             out.add(posixpath.normpath(posixpath.join(base, raw.rstrip("/") or ".")))
     return tuple(sorted(out))
+
+
+_DATA_FILE = re.compile(r"\.(?!nix$)[A-Za-z0-9]{1,5}$")
 
 
 def _imported_path(node: object) -> bool:

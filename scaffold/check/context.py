@@ -92,7 +92,11 @@ class Repo:
         # (the repository's own root is a source tree, `src = ./.`, not a folder of modules)
         folder_refs = {ref for f in self.nix_files for ref in f.path_refs} - {"."}
         referred = imported | folder_refs
-        mentioned = frozenset().union(*(f.string_names for f in self.nix_files))
+        # a name only the file itself mentions (services.nextcloud in nextcloud.nix) is no reference
+        mentioned_by: dict[str, set[str]] = {}
+        for f in self.nix_files:
+            for n in f.string_names:
+                mentioned_by.setdefault(n, set()).add(f.rel)
         roots = {h.root for h in self.hosts}
         out = set()
         for f in self.nix_files:
@@ -102,8 +106,9 @@ class Repo:
             folders = [f.rel.rsplit("/", n)[0] for n in range(1, f.rel.count("/") + 1)]
             if any(folder in folder_refs for folder in folders):
                 continue
-            if name.removesuffix(".nix") in mentioned or (name == "default.nix" and folders and
-                                                         folders[0].rsplit("/", 1)[-1] in mentioned):
+            stems = {name.removesuffix(".nix")} | ({folders[0].rsplit("/", 1)[-1]} if
+                                                  name == "default.nix" and folders else set())
+            if any(mentioned_by.get(stem, set()) - {f.rel} for stem in stems):
                 continue
             out.add(f.rel)
         return frozenset(out)

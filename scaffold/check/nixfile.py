@@ -235,6 +235,8 @@ class NixFile:
             if fn is not None and nixparse.text(fn) == "import":
                 arg = inner.child_by_field_name("argument")
                 inner = arg if arg is not None else inner
+        if (from_root := _from_flake_root(inner)) is not None:
+            return Import(node.start_point[0] + 1, posixpath.normpath(from_root), nixparse.text(node)[:80])
         if inner.type == "path_expression" and all(c.type == "path_fragment" for c in inner.named_children):
             raw = nixparse.text(inner)
             base = posixpath.dirname(self.rel)
@@ -439,3 +441,25 @@ def _first_error(root: tree_sitter.Node) -> tree_sitter.Node:
             return node
         stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
     return root
+
+
+_FLAKE_SELF = ("self", "inputs.self")
+
+
+def _from_flake_root(node: tree_sitter.Node) -> str | None:
+    """The file `self + /modules/x.nix`, `inputs.self + "/x.nix"` or `"${self}/x.nix"` names,
+    relative to the flake's root (taken as the repository's)."""
+    rest: str | None = None
+    if node.type == "binary_expression" and nixparse.text(node.child_by_field_name("operator")) == "+" and \
+            nixparse.text(node.child_by_field_name("left")) in _FLAKE_SELF:
+        right = node.child_by_field_name("right")
+        rest = nixparse.text(right) if right is not None and right.type == "path_expression" \
+            and all(c.type == "path_fragment" for c in right.named_children) else nixparse.string_value(right)
+    elif node.type == "string_expression":
+        parts = node.named_children
+        if len(parts) == 2 and parts[0].type == "interpolation" and parts[1].type == "string_fragment" and \
+                nixparse.text(parts[0]).removeprefix("${").removesuffix("}").strip() in _FLAKE_SELF:
+            rest = nixparse.text(parts[1])
+    if rest is None or not rest.startswith("/") or "${" in rest or len(rest) < 2:
+        return None
+    return rest[1:]

@@ -276,7 +276,8 @@ def gc_settings(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
                           "without a window every old generation can go, and with it every rollback",
                           'set nix.gc.options = "--delete-older-than 30d"')
     # Commands inside Nix strings: shellAliases, writeShellScript bodies, activation scripts.
-    if b"nix-collect-garbage" not in f.source and b"delete-generations" not in f.source:
+    if b"nix-collect-garbage" not in f.source and b"delete-generations" not in f.source and \
+            b"wipe-history" not in f.source:
         return
     for node in f.nodes("string"):
         if node.parent is not None and node.parent.type in ("string_expression",):
@@ -290,7 +291,8 @@ def gc_settings(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
             yield finding("NBT014", f.rel, line, 1, f"{match.group(0)!r} deletes every old generation",
                           "with no old generation left there is nothing to roll back to when "
                           "the next switch breaks the machine",
-                          "use nix-collect-garbage --delete-older-than 30d (or nix.gc with it)")
+                          "keep a window: nix-collect-garbage --delete-older-than 30d, nix profile wipe-history "
+                       "--older-than 30d (or nix.gc with it)")
 
 
 @functools.cache
@@ -328,19 +330,33 @@ def _matches(pattern: str, path: tuple[str, ...]) -> bool:
         p == q or (p.startswith("<") and p.endswith(">")) for p, q in zip(parts, path, strict=True))
 
 
+def _system_path(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The option a setting sets inside a whole NixOS configuration nested in this one (the VM
+    variants, a specialisation): the same modules evaluate it, renames and removals included."""
+    for _ in range(4):
+        if path[:2] in (("virtualisation", "vmVariant"), ("virtualisation", "vmVariantWithBootLoader")):
+            path = path[2:]
+        elif path[:1] == ("specialisation",) and path[2:3] == ("configuration",):
+            path = path[3:]
+        else:
+            break
+    return path
+
+
 @file_rule("NBT015", "removed-option", "an option removed or renamed before the pinned release", "error",
            used_files_only=True)
 def removed_option(ctx: FileContext, f: NixFile) -> Iterator[Finding]:
     pinned = ctx.pinned_release
     for s in f.settings:
-        for entry in _removed_candidates(s.path):
-            if not _matches(entry["option"], s.path):
+        path = _system_path(s.path)
+        for entry in _removed_candidates(path):
+            if not _matches(entry["option"], path):
                 continue
             if pinned and releases.version_key(pinned) < releases.version_key(entry["since"]):
                 continue
             where = f"NixOS {pinned}" if pinned else "current releases"
             yield finding("NBT015", f.rel, s.line, 1,
-                          f"{'.'.join(s.path)} no longer exists in {where} (gone since {entry['since']})",
+                          f"{'.'.join(path)} no longer exists in {where} (gone since {entry['since']})",
                           f"evaluation fails or warns; source: {entry['source']}",
                           f"use {entry['replacement']}")
             break

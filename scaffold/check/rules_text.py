@@ -13,8 +13,10 @@ from scaffold.check.nixfile import NixFile
 
 NIX_ENV_INSTALL = re.compile(r"\bnix-env\s+(?:[^\n|;&]*\s)?(?:-i|--install|-iA)\b")
 EXPORT_UNFREE = re.compile(r"^\s*(?:export\s+|set\s+-gx\s+|setenv\s+)?(NIXPKGS_ALLOW_(?:UNFREE|INSECURE))[= ]")
+# Commands that delete every old generation: -d, "old", and wipe-history without --older-than.
 GC_ALL = re.compile(r"\bnix-collect-garbage\s+(?:[^\n|;&]*\s)?(?:-d|--delete-old)\b|"
-                    r"\bnix-env\s+(?:[^\n|;&]*\s)?--delete-generations\s+old\b")
+                    r"\bnix-env\s+(?:[^\n|;&]*\s)?--delete-generations\s+old\b|"
+                    r"\bnix\s+profile\s+wipe-history\b(?![^\n|;&]*--older-than)")
 CHANNEL = re.compile(r"\bnix-channel\s+--(?:add|update)\b")
 
 
@@ -90,12 +92,13 @@ def unfree_env_settings(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
 def gc_scripts(repo: Repo) -> Iterator[Finding]:
     """NBT014 in scripts and docs; rules_nix registers the rule and adds nix.gc settings."""
     for rel, number, line in repo.commands():
-        if "nix-" in line and (match := GC_ALL.search(line)) and "--dry-run" not in line:
+        if "nix" in line and (match := GC_ALL.search(line)) and "--dry-run" not in line:
             yield finding("NBT014", rel, number, match.start() + 1,
                        "this deletes every old generation",
                        "with no old generation left there is nothing to roll back to when "
                        "the next switch breaks the machine",
-                       "use nix-collect-garbage --delete-older-than 30d (or nix.gc with it)")
+                       "keep a window: nix-collect-garbage --delete-older-than 30d, nix profile wipe-history "
+                       "--older-than 30d (or nix.gc with it)")
 
 
 def channel_commands(repo: Repo) -> Iterator[tuple[str, int, int]]:
