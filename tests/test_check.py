@@ -59,6 +59,15 @@ FLAKE = """{
 }
 """
 
+MIXED_FLAKE = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/%s";
+  inputs.nixpkgs-darwin.url = "github:NixOS/nixpkgs/%s";
+  inputs.nix-darwin = { url = "github:nix-darwin/nix-darwin/nix-darwin-26.05"; inputs.nixpkgs.follows = "nixpkgs-darwin"; };
+  outputs = { ... }: { };
+}
+"""
+
+
 def flake_hosts(*hosts: str) -> str:
     """A flake.nix exporting one nixosConfiguration per host folder."""
     systems = "".join(f"    nixosConfigurations.{h} = nixpkgs.lib.nixosSystem "
@@ -595,6 +604,12 @@ def test_hostile_files_are_reported_or_skipped_never_a_crash_or_a_hang(tmp_path:
 
 # Shapes found by reading real configurations (scripts/corpus-labels.tsv, "found by reading").
 READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    # A mixed flake: nix-darwin must match the nixpkgs it follows (nixpkgs-darwin), not `nixpkgs`.
+    "nix-darwin-against-the-nixpkgs-it-follows": (
+        "NBT006",
+        {"flake.nix": MIXED_FLAKE % ("nixos-26.05", "nixpkgs-25.11-darwin")},
+        {"flake.nix": MIXED_FLAKE % ("nixos-unstable", "nixpkgs-26.05-darwin")},
+    ),
     "renamed-options-of-older-releases": (
         "NBT015",
         {"host.nix": '{ pkgs, ... }: { fonts.fonts = [ pkgs.dejavu_fonts ]; nix.binaryCaches = [ "https://x" ];\n'

@@ -106,13 +106,16 @@ def _branch(name: str, url: str) -> str | None:
 def branch_mismatch(repo: Repo) -> Iterator[Finding]:
     for flake in repo.flakes:
         urls = {name: (i.url, i.line) for name, i in flake.inputs.items() if i.url}
-        if "nixpkgs" not in urls:
-            continue
-        base = _branch("nixpkgs", urls["nixpkgs"][0] or "")
-        if base is None:
-            continue
         for name in ("home-manager", "nix-darwin", "nixos-wsl"):
             if name not in urls:
+                continue
+            # The nixpkgs it follows is the one it must match (a mixed flake's
+            # nix-darwin follows nixpkgs-darwin).
+            pkgs_name = flake.inputs[name].nested_follows.get("nixpkgs", "nixpkgs")
+            if pkgs_name not in urls:
+                continue
+            base = _branch("nixpkgs", urls[pkgs_name][0] or "")
+            if base is None:
                 continue
             url, line = urls[name]
             url = url or ""
@@ -126,7 +129,7 @@ def branch_mismatch(repo: Repo) -> Iterator[Finding]:
                                     "exist in this nixpkgs",
                     "nixos-wsl": "NixOS-WSL's modules are written for the nixpkgs of their branch",
                 }[name]
-                yield finding("NBT006", flake.rel, line, 1, f"{name} tracks {branch} but nixpkgs is {base}",
+                yield finding("NBT006", flake.rel, line, 1, f"{name} tracks {branch} but {pkgs_name} is {base}",
                               why, f"pin {name} to the branch of {base}")
 
 
