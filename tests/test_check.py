@@ -62,7 +62,8 @@ FLAKE = """{
 MIXED_FLAKE = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/%s";
   inputs.nixpkgs-darwin.url = "github:NixOS/nixpkgs/%s";
-  inputs.nix-darwin = { url = "github:nix-darwin/nix-darwin/nix-darwin-26.05"; inputs.nixpkgs.follows = "nixpkgs-darwin"; };
+  inputs.nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-26.05";
+  inputs.nix-darwin.inputs.nixpkgs.follows = "nixpkgs-darwin";
   outputs = { ... }: { };
 }
 """
