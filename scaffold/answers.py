@@ -49,6 +49,20 @@ class _StrictLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        """Integers as YAML 1.2 reads them: `022` is 22, not YAML 1.1's octal 18, and
+        `1:30` is text, not the sexagesimal 90 (a port or an id written by hand)."""
+        text = str(self.construct_scalar(node))
+        digits = text.replace("_", "")
+        if re.fullmatch(r"[-+]?0[0-9]+", digits):
+            return int(digits, 10)
+        if ":" in digits:
+            return text
+        return super().construct_yaml_int(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+
 
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}

@@ -312,3 +312,13 @@ def test_sshd_listens_on_the_deploy_port_and_the_node_builds_on_the_board() -> N
     assert "    ports = [ 2222 ];\n" in files["hosts/relay-01/configuration.nix"]
     assert "      remoteBuild = true;\n" in files["deploy.nix"]
     assert "    ports = [" not in all_files(render_example("zfs-server"))["hosts/vault/configuration.nix"]
+
+
+def test_numbers_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
+    answers = tmp_path / "relay.yaml"
+    answers.write_text((EXAMPLES / "lix-server.yaml").read_text().replace("ssh_port: 2222", "ssh_port: 02222"))
+    assert build_spec(load_file(str(answers)), on=TODAY).deploy.ssh_port == 2222  # not YAML 1.1's octal 1170
+    answers.write_text((EXAMPLES / "lix-server.yaml").read_text().replace("ssh_port: 2222", "ssh_port: 1:30"))
+    with pytest.raises(InputError) as err:  # not YAML 1.1's sexagesimal 90
+        build_spec(load_file(str(answers)), on=TODAY)
+    assert err.value.lines()[0].startswith("deploy.ssh_port:")
