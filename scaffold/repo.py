@@ -140,7 +140,7 @@ DEV_TOOLS: dict[str, tuple[str, str]] = {
     "agenix": ("inputs.agenix.packages.${system}.agenix", "edits and re-keys secrets/*.age"),
     "mkpasswd": ("pkgs.mkpasswd", "hashes a password for a password secret"),
     "deploy-rs": ("inputs.deploy-rs.packages.${system}.default",
-                  "deploys hosts with rollback (nixbtw deploy runs it)"),
+                  "deploys with rollback (nixbtw deploy)"),
 }
 # disko wraps nixos-install: its package is meta.platforms linux, and an
 # unsupported package would break `nix develop` (and `nix flake check`) on a Mac.

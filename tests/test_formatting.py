@@ -80,7 +80,24 @@ def format_problems(text: str) -> list[str]:
         formals = re.fullmatch(r"\s*\{ ([^{}]*) \}:", line)
         if formals and len([n for n in formals.group(1).split(",") if n.strip() not in ("", "...")]) >= 3:
             problems.append(f"line {number}: three or more formals on one line")
-    return problems + _one_line_collections(tree)
+    # nixfmt wraps code at 100 columns; it never breaks a string or moves a comment.
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > 100 and '"' not in line and "#" not in line and number not in in_string:
+            problems.append(f"line {number}: longer than 100 columns")
+    return problems + _one_line_collections(tree) + _empty_collections_on_two_lines(tree)
+
+
+def _empty_collections_on_two_lines(tree: tree_sitter.Tree) -> list[str]:
+    """nixfmt writes an empty list or set as `[ ]` / `{ }` on one line."""
+    out = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type in ("list_expression", *ATTRSETS) and not node.named_children \
+                and node.start_point[0] != node.end_point[0]:
+            out.append(f"line {node.start_point[0] + 1}: an empty {node.type} over two lines")
+    return sorted(out)
 
 
 @pytest.mark.parametrize("example", example_names())
@@ -105,6 +122,8 @@ def test_the_format_check_catches_what_nixfmt_would_change() -> None:
         'line 3: [ "x" "y" ]',
         "line 4: { c = 1; d = 2; }",
     ]
+    assert format_problems("{\n  imports = [\n  ];\n  x = " + "a ++ " * 25 + "b;\n}\n") == [
+        "line 4: longer than 100 columns", "line 2: an empty list_expression over two lines"]
 
 
 def test_the_flake_has_a_formatter_output() -> None:

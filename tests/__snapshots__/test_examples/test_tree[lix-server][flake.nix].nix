@@ -66,7 +66,7 @@
         {
           default = pkgs.mkShell {
             packages = [
-              inputs.deploy-rs.packages.${system}.default # deploys hosts with rollback (nixbtw deploy runs it)
+              inputs.deploy-rs.packages.${system}.default # deploys with rollback (nixbtw deploy)
             ];
           };
         }

@@ -11,8 +11,12 @@ let
   # deploy-rs's activation wrappers from its own flake (its binary built against
   # this repository's nixpkgs): nixpkgs' deploy-rs predates its fixes for the
   # derivation output of current Nix.
-  nixos = system: name: inputs.deploy-rs.lib.${system}.activate.nixos self.nixosConfigurations.${name};
-  darwin = system: name: inputs.deploy-rs.lib.${system}.activate.darwin self.darwinConfigurations.${name};
+  nixos =
+    system: name:
+    inputs.deploy-rs.lib.${system}.activate.nixos self.nixosConfigurations.${name};
+  darwin =
+    system: name:
+    inputs.deploy-rs.lib.${system}.activate.darwin self.darwinConfigurations.${name};
 in
 {
   nodes = {

@@ -43,7 +43,9 @@
       ];
       # A Mac's packages come from the darwin branch of nixpkgs, as its system's do.
       isMac = lib.hasSuffix "-darwin";
-      pkgsFor = system: (if isMac system then inputs.nixpkgs-darwin else nixpkgs).legacyPackages.${system};
+      pkgsFor =
+        system:
+        (if isMac system then inputs.nixpkgs-darwin else nixpkgs).legacyPackages.${system};
       # Every folder under hosts/ with a configuration.nix is a host: a Mac when
       # it is named here (nixbtw adds each Mac it makes), NixOS otherwise.
       macs = [ "air" ];
@@ -137,7 +139,7 @@
               pkgs.ssh-to-age # turns a host's SSH key into its age key
               pkgs.age # age-keygen makes your own age key
               pkgs.mkpasswd # hashes a password for a password secret
-              inputs.deploy-rs.packages.${system}.default # deploys hosts with rollback (nixbtw deploy runs it)
+              inputs.deploy-rs.packages.${system}.default # deploys with rollback (nixbtw deploy)
             ]
             # Linux only: disko needs nixos-install, which does not build on macOS.
             ++ lib.optionals pkgs.stdenv.hostPlatform.isLinux [

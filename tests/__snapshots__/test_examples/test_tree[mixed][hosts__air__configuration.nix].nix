@@ -9,8 +9,7 @@
 }:
 
 {
-  imports = [
-  ];
+  imports = [ ];
 
   networking.hostName = "air";
   # time.timeZone is left to macOS: nix-darwin's activation stops on a name
