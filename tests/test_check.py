@@ -605,6 +605,13 @@ def test_hostile_files_are_reported_or_skipped_never_a_crash_or_a_hang(tmp_path:
 
 # Shapes found by reading real configurations (scripts/corpus-labels.tsv, "found by reading").
 READ_CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "nix-darwin-options-removed-before-the-pin": (
+        "NBT015",
+        {"darwin.nix": "{ services.nix-daemon.enable = true; nix.useDaemon = true;\n"
+                       '  homebrew.cleanup = "zap"; system.stateVersion = 5; }\n'},
+        {"darwin.nix": '{ nix.enable = true; homebrew.onActivation.cleanup = "zap";\n'
+                       "  system.stateVersion = 5; }\n"},
+    ),
     # A mixed flake: nix-darwin must match the nixpkgs it follows (nixpkgs-darwin), not `nixpkgs`.
     "nix-darwin-against-the-nixpkgs-it-follows": (
         "NBT006",
