@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.bootstrap import NIX_DEVELOP, missing_secrets, secret_files, unreadable
-from scaffold.deployplan import deploy_node
+from scaffold.deployplan import DEPLOYABLE, deploy_node
 from scaffold.errors import InputError, Problem, ToolMissing
 from scaffold.process import stream
 from scaffold.recipients import recorded_agenix_key, recorded_sops_recipient
 from scaffold.render import ANSWERS
+from scaffold.repo import RepoNode, repo_node
 from scaffold.spec import HostSpec
 from scaffold.update import host_dirs, host_spec, read_answers
 
@@ -44,7 +45,7 @@ class Deployment:
     cwd: Path
 
     def command(self, *, installed: bool) -> list[str]:
-        """deploy-rs from PATH, else from the repository's dev shell (pinned by flake.lock)."""
+        """deploy-rs from the repository's dev shell (pinned by flake.lock), or from PATH."""
         return list(self.argv) if installed else [*NIX_DEVELOP, *self.argv]
 
     def to_json(self, *, installed: bool, ran: bool, exit_code: int | None) -> dict[str, object]:
@@ -76,21 +77,22 @@ def _choose(specs: dict[str, HostSpec], names: list[str], tags: list[str]) -> li
 def _node_problems(spec: HostSpec, recorded: dict[str, dict[str, Any]]) -> list[Problem]:
     host = spec.hostname
     where = f"hosts/{host}/{ANSWERS}"
+    if spec.lane not in DEPLOYABLE:
+        return [Problem(f"{where}: lane", f"deploy-rs does not deploy {spec.lane} hosts",
+                        f"switch {host} on the machine as its README says")]
     if spec.deploy.target is None:
         return [Problem(f"{where}: deploy.target", f"{host} has no deploy target",
                         f"nixbtw update {host} --set deploy.target=admin@ADDRESS")]
-    if deploy_node(spec) is None:
-        return [Problem(f"{where}: lane", f"deploy-rs does not deploy {spec.lane} hosts",
-                        f"switch {host} on the machine as its README says")]
     if host not in recorded:
         return [Problem("deploy.nix", f"has no node for {host} yet",
                         f"run nixbtw update {host} to write it, commit, then deploy")]
-    node, was = deploy_node(spec), recorded[host]
+    node = deploy_node(spec)
     assert node is not None
-    now = {"hostname": node.hostname, "ssh_user": node.ssh_user, "ssh_port": node.ssh_port,
-           "remote_build": node.remote_build}
-    unset = {"ssh_port": None, "remote_build": False}
-    stale = [f"{key} {was.get(key)!r}" for key, value in now.items() if was.get(key, unset.get(key)) != value]
+    now = repo_node(node).model_dump()
+    # Fields added to RepoNode after the repository was written read as their defaults.
+    defaults = {key: f.default for key, f in RepoNode.model_fields.items() if not f.is_required()}
+    was = {**defaults, **recorded[host]}
+    stale = [f"{key} {was.get(key)!r}" for key, value in now.items() if was.get(key) != value]
     if stale:
         return [Problem("deploy.nix", f"still has {host}'s old {', '.join(stale)}, not what "
                         f"{where} says", f"run nixbtw update {host} to rewrite it, commit, then deploy")]
@@ -107,8 +109,9 @@ def _hardware_problems(spec: HostSpec, repo: Path) -> list[Problem]:
     if not hardware.read_text(encoding="utf-8", errors="replace").startswith(PLACEHOLDER):
         return []
     rel = f"hosts/{spec.hostname}/hardware-configuration.nix"
-    how = (f"install the host first (nixbtw bootstrap {spec.hostname} --target ...), or commit the "
-           "file nixos-generate-config writes on the machine" if spec.disk.layout != "none" else
+    how = (f"install the host first (nixbtw bootstrap {spec.hostname} --target ...), or on the machine "
+           f"nixos-generate-config --no-filesystems --show-hardware-config > {rel} (disko declares the "
+           "file systems); commit it" if spec.disk.layout != "none" else
            f"on the machine, nixos-generate-config --show-hardware-config > {rel}; commit it")
     return [Problem(rel, "is still nixbtw's placeholder, and a host built from it does not boot", how)]
 
@@ -205,13 +208,18 @@ def deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date, dry_ru
     for line in build_warnings([host_spec(host_dirs(repo)[h], on=on) for h in deployment.hosts],
                                local_system()):
         say(line)
-    installed = shutil.which(DEPLOY) is not None
-    if not installed and shutil.which("nix") is None and not dry_run:
-        raise ToolMissing(DEPLOY, "install deploy-rs, or Nix to run it from the repository's dev shell")
-    result = DeployResult(deployment, installed, None)
+    # The dev shell's deploy-rs is the one flake.lock pins, built like the activate-rs it
+    # puts on the hosts; a deploy on PATH (nixpkgs' is older than deploy-rs's fix for the
+    # derivation output of Nix 2.32) is the fallback for a machine without Nix.
+    direct = shutil.which("nix") is None and shutil.which(DEPLOY) is not None
+    if shutil.which("nix") is None and not direct and not dry_run:
+        raise ToolMissing("nix", "install Nix (nixbtw runs deploy-rs from the repository's dev shell)")
+    result = DeployResult(deployment, direct, None)
     if dry_run:
         return result
-    which = f"deploy-rs from PATH ({shutil.which(DEPLOY)})" if installed else "the dev shell's deploy-rs"
-    say(f"nixbtw: deploying {', '.join(deployment.hosts)} with {which}: {result.command_line()}")
-    code = stream(deployment.command(installed=installed), cwd=repo)
-    return DeployResult(deployment, installed, code)
+    if direct:
+        say(f"warning: Nix is not installed, so deploy-rs runs from PATH ({shutil.which(DEPLOY)}), "
+            "not the version flake.lock pins")
+    say(f"nixbtw: deploying {', '.join(deployment.hosts)}: {result.command_line()}")
+    code = stream(deployment.command(installed=direct), cwd=repo)
+    return DeployResult(deployment, direct, code)

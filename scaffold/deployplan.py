@@ -100,6 +100,9 @@ def deploy_problems(spec: HostSpec) -> list[Problem]:
     if user not in [u.name for u in spec.admins]:
         return [Problem("deploy.target", f"{user} is not an admin, so deploy-rs could not activate "
                         "as root", f"make {user} an admin, or use deploy.target: {example}")]
+    if spec.lane == "darwin" and d.ssh_port not in (None, 22):
+        out.append(Problem("deploy.ssh_port", "macOS's Remote Login listens on 22, and nix-darwin has "
+                           "no option to move it", "remove deploy.ssh_port (or set it to 22)"))
     if spec.is_nixos:
         i = names.index(user)
         if not spec.openssh:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -92,6 +93,10 @@ def module_name_verified(input_name: str, kind: str, attr: str) -> bool:
 
 def package_verified(expr: str) -> bool:
     """Is `pkgs.<attr>` or `inputs.<flake>.packages.${system}.<attr>` on the verified list?"""
+    overlay = re.fullmatch(r"\(pkgs\.extend inputs\.([\w-]+)\.overlays\.default\)\.[\w.-]+", expr)
+    if overlay:
+        wanted = ("flake", f"flake:{overlay.group(1)}.overlays.default")
+        return any((entry.scope, entry.option) == wanted for entry in table())
     if expr.startswith("pkgs."):
         wanted = ("package", "pkg:" + expr.removeprefix("pkgs."))
     else:

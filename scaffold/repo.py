@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scaffold import releases
-from scaffold.deployplan import deploy_node
+from scaffold.deployplan import DeployNode, deploy_node
 from scaffold.errors import InputError
 from scaffold.spec import HostSpec
 
@@ -57,6 +57,12 @@ class RepoNode(_Model):
     @property
     def configurations(self) -> str:
         return "darwinConfigurations" if self.kind == "darwin" else "nixosConfigurations"
+
+
+def repo_node(n: DeployNode) -> RepoNode:
+    return RepoNode(name=n.name, kind=n.kind, system=n.system, hostname=n.hostname,
+                    ssh_user=n.ssh_user, ssh_port=n.ssh_port, interactive_sudo=n.interactive_sudo,
+                    remote_build=n.remote_build, activation_timeout=n.activation_timeout)
 
 
 class RepoHome(_Model):
@@ -139,8 +145,8 @@ DEV_TOOLS: dict[str, tuple[str, str]] = {
     "age": ("pkgs.age", "age-keygen makes your own age key"),
     "agenix": ("inputs.agenix.packages.${system}.agenix", "edits and re-keys secrets/*.age"),
     "mkpasswd": ("pkgs.mkpasswd", "hashes a password for a password secret"),
-    "deploy-rs": ("inputs.deploy-rs.packages.${system}.default",
-                  "deploys with rollback (nixbtw deploy)"),
+    "deploy-rs": ("(pkgs.extend inputs.deploy-rs.overlays.default).deploy-rs.deploy-rs",
+                  "nixbtw deploy"),
 }
 # disko wraps nixos-install: its package is meta.platforms linux, and an
 # unsupported package would break `nix develop` (and `nix flake check`) on a Mac.
@@ -197,10 +203,7 @@ def repo_spec(hosts: Iterable[HostSpec]) -> RepoSpec:
         hosts=[RepoHost(name=s.hostname, lane=s.lane, system=s.system) for s in specs],
         homes=[RepoHome(user=u.name, host=s.hostname, system=s.system)
                for s in specs if s.hm_mode == "standalone" for u in s.users],
-        nodes=[RepoNode(name=n.name, kind=n.kind, system=n.system, hostname=n.hostname,
-                        ssh_user=n.ssh_user, ssh_port=n.ssh_port, interactive_sudo=n.interactive_sudo,
-                        remote_build=n.remote_build, activation_timeout=n.activation_timeout)
-               for n in map(deploy_node, specs) if n is not None],
+        nodes=[repo_node(n) for n in map(deploy_node, specs) if n is not None],
         sops=_secrets("sops-nix", sops),
         agenix=_secrets("agenix", agenix),
         tools=[t for t in DEV_TOOLS if any(t in dev_tools(s) for s in specs)],

@@ -32,17 +32,34 @@ let
   hosts = builtins.attrNames (builtins.readDir ./hosts);
   configs = builtins.listToAttrs (map (name: { inherit name; value = { inherit name; }; }) hosts);
   self = { nixosConfigurations = configs; darwinConfigurations = configs; };
-  wrap = system: kind: base: { inherit kind system; wraps = base.name; };
-  deploy-rs.lib = builtins.listToAttrs (map (system: {
-    name = system;
-    value.activate = { nixos = wrap system "nixos"; darwin = wrap system "darwin"; };
-  }) [ "x86_64-linux" "aarch64-linux" "aarch64-darwin" "x86_64-darwin" ]);
+  systems = [ "x86_64-linux" "aarch64-linux" "aarch64-darwin" "x86_64-darwin" ];
+  # A nixpkgs branch: per system, a package set that knows its branch and can be extended.
+  branch = name: {
+    legacyPackages = builtins.listToAttrs (map (system: {
+      name = system;
+      value = let base = { inherit system; branch = name; }; in base // {
+        extend = overlay: let final = base // overlay final base; in final;
+      };
+    }) systems);
+  };
+  wrap = final: kind: base: { inherit kind; inherit (final) system branch; wraps = base.name; };
+  deploy-rs.overlays.default = final: prev: {
+    deploy-rs.lib.activate = { nixos = wrap final "nixos"; darwin = wrap final "darwin"; };
+  };
+  inputs = { nixpkgs = branch "nixpkgs"; nixpkgs-darwin = branch "nixpkgs-darwin"; inherit deploy-rs; };
 in
-(import ./deploy.nix { inherit self; inputs = { inherit deploy-rs; }; })
+(import ./deploy.nix { inherit self inputs; })
 """
 STANDIN = """#!{python}
 import json, os, subprocess, sys
-record = {{"argv": sys.argv[1:], "cwd": os.getcwd()}}
+args = sys.argv[1:]
+if os.path.basename(sys.argv[0]) == "nix":  # nix develop -c deploy ...: the dev shell's deploy-rs
+    if args[:3] != ["develop", "-c", "deploy"]:
+        sys.exit("stand-in nix: unexpected " + repr(args))
+    args, via = args[3:], "dev shell"
+else:
+    via = "PATH"
+record = {{"argv": args, "cwd": os.getcwd(), "via": via}}
 expr = {expr!r}
 proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expr],
                       capture_output=True, text=True)
@@ -64,9 +81,10 @@ def deployer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nix_env: dict[str,
     require_tool("nix-instantiate")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    script = bin_dir / "deploy"
-    script.write_text(STANDIN.format(python=sys.executable, expr=EVAL))
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    for name in ("nix", "deploy"):
+        script = bin_dir / name
+        script.write_text(STANDIN.format(python=sys.executable, expr=EVAL))
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
     log = tmp_path / "deploy.json"
     for name, value in nix_env.items():
         monkeypatch.setenv(name, value)
@@ -107,6 +125,7 @@ def test_operator_deploys_a_tag_and_deploy_rs_sees_the_hosts_nodes(
     root = fleet(tmp_path, capsys)
     assert nixbtw("deploy", "--repo", str(root), "--tag", "edge") == 0
     record = seen(deployer)
+    assert record["via"] == "dev shell"  # the deploy-rs flake.lock pins, not one on PATH
     assert record["argv"] == ["--skip-checks", ".#relay-01"]
     assert Path(record["cwd"]) == root
     nodes = record["deploy"]["nodes"]
@@ -119,7 +138,8 @@ def test_operator_deploys_a_tag_and_deploy_rs_sees_the_hosts_nodes(
     assert relay["magicRollback"] is relay["autoRollback"] is True
     assert relay["profiles"]["system"]["user"] == "root"
     # The node wraps the host's own configuration with the activation for its platform.
-    assert relay["profiles"]["system"]["path"] == {"kind": "nixos", "wraps": "relay-01", "system": "aarch64-linux"}
+    assert relay["profiles"]["system"]["path"] == {
+        "kind": "nixos", "wraps": "relay-01", "system": "aarch64-linux", "branch": "nixpkgs"}
     for node in nodes.values():
         assert set(node) <= NODE_KEYS
         assert set(node["profiles"]["system"]) <= PROFILE_KEYS
@@ -135,11 +155,11 @@ def test_no_names_deploys_every_host_with_a_target(tmp_path: Path, capsys: Captu
 def test_dry_run_prints_the_command_and_runs_nothing(tmp_path: Path, capsys: Capture, deployer: Path) -> None:
     root = fleet(tmp_path, capsys)
     assert nixbtw("deploy", "--repo", str(root), "vault", "--dry-run") == 0
-    assert capsys.readouterr().out == "deploy --skip-checks '.#vault'\n"
+    assert capsys.readouterr().out == "nix develop -c deploy --skip-checks '.#vault'\n"
     assert not deployer.exists()
     assert nixbtw("deploy", "--repo", str(root), "--tag", "storage", "--dry-run", "--json") == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["hosts"] == ["vault"] and out["ran"] is False and out["argv"][0] == "deploy"
+    assert out["hosts"] == ["vault"] and out["ran"] is False and out["argv"][:4] == ["nix", "develop", "-c", "deploy"]
 
 
 def test_a_failed_deploy_exits_with_deploy_rs_code(tmp_path: Path, capsys: Capture, deployer: Path,
@@ -282,9 +302,11 @@ def test_a_mac_beside_nixos_hosts_is_activated_by_nix_darwin_from_the_darwin_bra
     nodes = record["deploy"]["nodes"]
     assert set(nodes) == {"nas", "air"}  # devbox is a home, switched by its user
     air = nodes["air"]
-    assert air["profiles"]["system"]["path"] == {"kind": "darwin", "wraps": "air", "system": "aarch64-darwin"}
+    # deploy-rs for the Mac is built with the Mac's nixpkgs (the darwin branch).
+    assert air["profiles"]["system"]["path"] == {
+        "kind": "darwin", "wraps": "air", "system": "aarch64-darwin", "branch": "nixpkgs-darwin"}
     assert air["interactiveSudo"] is True and air["sshUser"] == "ivy" and air["hostname"] == "air.local"
-    assert nodes["nas"]["profiles"]["system"]["path"]["system"] == "x86_64-linux"
+    assert nodes["nas"]["profiles"]["system"]["path"]["branch"] == "nixpkgs"
     capsys.readouterr()
     # nas is still on the placeholder hardware file, and its secrets do not exist yet.
     lines = refused(capsys, "--repo", str(root), "--tag", "home")
@@ -322,3 +344,33 @@ def test_numbers_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:  # not YAML 1.1's sexagesimal 90
         build_spec(load_file(str(answers)), on=TODAY)
     assert err.value.lines()[0].startswith("deploy.ssh_port:")
+
+
+def test_without_nix_the_deploy_on_path_runs_with_a_warning(tmp_path: Path, capsys: Capture, deployer: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    root = fleet(tmp_path, capsys)
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "nix" else which(name, *a, **k))
+    assert nixbtw("deploy", "--repo", str(root), "vault") == 0
+    assert seen(deployer)["via"] == "PATH"
+    assert "warning: Nix is not installed, so deploy-rs runs from PATH" in capsys.readouterr().err
+
+
+def test_a_mac_keeps_remote_logins_port() -> None:
+    assert "deploy.ssh_port: macOS's Remote Login listens on 22, and nix-darwin has no option to move it; " \
+           "remove deploy.ssh_port (or set it to 22)" in spec_problems(
+               "darwin", "services.openssh=true", "deploy.target=frank@macbook.local", "deploy.ssh_port=2222")
+
+
+def test_a_home_manager_host_is_not_asked_for_a_target_it_could_not_use(
+        tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = tmp_path / "infra"
+    for host in ("nas", "devbox"):
+        assert nixbtw("new", "host", "--non-interactive", "--answers", str(EXAMPLES / "mixed" / f"{host}.yaml"),
+                      "--out", str(root)) == 0
+    capsys.readouterr()
+    [line] = refused(capsys, "--repo", str(root), "devbox")
+    assert line == ("error: hosts/devbox/.copier-answers.yml: lane: deploy-rs does not deploy home-manager "
+                    "hosts; switch devbox on the machine as its README says")

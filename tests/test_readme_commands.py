@@ -26,7 +26,7 @@ KNOWN: dict[str, set[str]] = {
     "age-keygen": {"-o", "-y"},
     "agenix": {"-e", "-r", "-d", "-i"},
     "mkpasswd": {"-m"},
-    "deploy": {"--skip-checks", "--targets", "--magic-rollback", "-s"},
+    "deploy": {"--skip-checks", "--targets", "--magic-rollback", "-s", "--ssh-opts", "--hostname"},
     # Nix, NixOS and the installer
     "nix": {"develop", "flake", "lock", "check", "build", "run", "fmt", "-c", "--",
             "--extra-experimental-features"},

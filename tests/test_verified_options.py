@@ -102,7 +102,8 @@ def test_imported_modules_exist_in_their_flakes(example: str) -> None:
 
 
 DEV_SHELL = re.compile(r"devShells = .*?^      \);", re.S | re.M)
-PACKAGE = re.compile(r"^\s*((?:pkgs|inputs)\.[A-Za-z0-9_.${}-]+) #", re.M)
+PACKAGE = re.compile(r"^\s*(\(pkgs\.extend inputs\.[\w-]+\.overlays\.default\)\.[\w.-]+|"
+                     r"(?:pkgs|inputs)\.[A-Za-z0-9_.${}-]+) #", re.M)
 
 
 @pytest.mark.parametrize("example", example_names())
@@ -120,6 +121,8 @@ def test_the_package_check_knows_what_is_not_verified() -> None:
     assert options.package_verified("inputs.agenix.packages.${system}.agenix")
     assert not options.package_verified("pkgs.sops-unverified")
     assert not options.package_verified("inputs.agenix.packages.${system}.doc")
+    assert options.package_verified("(pkgs.extend inputs.deploy-rs.overlays.default).deploy-rs.deploy-rs")
+    assert not options.package_verified("(pkgs.extend inputs.agenix.overlays.default).agenix")
 
 
 def test_the_checker_catches_a_renamed_option() -> None:

@@ -8,15 +8,21 @@
 # configuration once before deploying changes.
 { self, inputs }:
 let
-  # deploy-rs's activation wrappers from its own flake (its binary built against
-  # this repository's nixpkgs): nixpkgs' deploy-rs predates its fixes for the
-  # derivation output of current Nix.
+  # deploy-rs (its activation wrappers and the activate-rs they run) from its
+  # own flake's overlay, built with the nixpkgs each host uses: nixpkgs' own
+  # deploy-rs predates its fixes for the derivation output of current Nix.
+  activate =
+    nixpkgs: system:
+    let
+      pkgs = nixpkgs.legacyPackages.${system}.extend inputs.deploy-rs.overlays.default;
+    in
+    pkgs.deploy-rs.lib.activate;
   nixos =
     system: name:
-    inputs.deploy-rs.lib.${system}.activate.nixos self.nixosConfigurations.${name};
+    (activate inputs.nixpkgs system).nixos self.nixosConfigurations.${name};
   darwin =
     system: name:
-    inputs.deploy-rs.lib.${system}.activate.darwin self.darwinConfigurations.${name};
+    (activate inputs.nixpkgs system).darwin self.darwinConfigurations.${name};
 in
 {
   nodes = {

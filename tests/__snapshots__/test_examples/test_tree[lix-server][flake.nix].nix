@@ -66,7 +66,7 @@
         {
           default = pkgs.mkShell {
             packages = [
-              inputs.deploy-rs.packages.${system}.default # deploys with rollback (nixbtw deploy)
+              (pkgs.extend inputs.deploy-rs.overlays.default).deploy-rs.deploy-rs # nixbtw deploy
             ];
           };
         }

@@ -139,7 +139,7 @@
               pkgs.ssh-to-age # turns a host's SSH key into its age key
               pkgs.age # age-keygen makes your own age key
               pkgs.mkpasswd # hashes a password for a password secret
-              inputs.deploy-rs.packages.${system}.default # deploys with rollback (nixbtw deploy)
+              (pkgs.extend inputs.deploy-rs.overlays.default).deploy-rs.deploy-rs # nixbtw deploy
             ]
             # Linux only: disko needs nixos-install, which does not build on macOS.
             ++ lib.optionals pkgs.stdenv.hostPlatform.isLinux [

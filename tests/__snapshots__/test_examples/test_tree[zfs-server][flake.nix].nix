@@ -79,7 +79,7 @@
               pkgs.nixos-anywhere # installs a host over SSH
               inputs.agenix.packages.${system}.agenix # edits and re-keys secrets/*.age
               pkgs.mkpasswd # hashes a password for a password secret
-              inputs.deploy-rs.packages.${system}.default # deploys with rollback (nixbtw deploy)
+              (pkgs.extend inputs.deploy-rs.overlays.default).deploy-rs.deploy-rs # nixbtw deploy
             ]
             # Linux only: disko needs nixos-install, which does not build on macOS.
             ++ lib.optionals pkgs.stdenv.hostPlatform.isLinux [
