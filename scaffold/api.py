@@ -147,11 +147,22 @@ def _secret_notes(out: Path, spec: HostSpec, result: WriteResult) -> list[str]:
 
 
 def enclosing_repo(path: Path) -> Path | None:
-    """The nixbtw repository `path` is in (itself, or a folder inside it such as hosts/x)."""
+    """The nixbtw repository `path` names: the repository itself, or its hosts/ folder or a
+    folder below it (`nixbtw new host x` run from hosts/atlas). Any other folder, and anything
+    behind another git repository's boundary, is a place of its own, never a parent repository
+    written from afar."""
     here = path.absolute()
-    for candidate in (here, *here.parents):
+    if is_repo(here):
+        return here
+    if (here / ".git").exists():
+        return None
+    for candidate in here.parents:
+        inside = here.relative_to(candidate).parts
         if is_repo(candidate):
-            return candidate
+            return candidate if inside[0] == "hosts" else None
+        # A separate git repository (or a nixbtw repository of its own) ends the search.
+        if (candidate / ".git").exists():
+            return None
     return None
 
 

@@ -167,3 +167,21 @@ def test_a_merged_flake_is_marked_as_merged_with_your_edits(fleet: Path, capsys:
     assert "  + .sops.yaml" in lines
     # The merge happened in a scratch clone and arrived with the host, in one write.
     assert "hosts/vault/configuration.nix" in _git(fleet, "diff", "--cached", "--name-only")
+
+
+def test_a_folder_beside_the_hosts_is_a_new_repository_not_the_one_around_it(tmp_path: Path) -> None:
+    """`--out` inside a repository but outside hosts/ (or behind another git repository) never
+    rewrites the repository around it; from hosts/ or a host's folder it adds to it."""
+    infra = tmp_path / "infra"
+    add = ["new", "host", "--non-interactive", "--answers", str(EXAMPLES / "minimal.yaml")]
+    assert main([*add, "--out", str(infra)]) == 0
+    flake = (infra / "flake.nix").read_text()
+    assert main([*add, "--set", "hostname=apart", "--out", str(infra / "notes" / "apart")]) == 0
+    assert (infra / "notes" / "apart" / "hosts" / "apart").is_dir()
+    assert not (infra / "hosts" / "apart").exists() and (infra / "flake.nix").read_text() == flake
+    nested = infra / "vendor" / "other"
+    (nested / ".git").mkdir(parents=True)
+    assert main([*add, "--set", "hostname=other", "--out", str(nested / "sub")]) == 0
+    assert not (infra / "hosts" / "other").exists()
+    assert main([*add, "--set", "hostname=beside", "--out", str(infra / "hosts" / "atlas")]) == 0
+    assert (infra / "hosts" / "beside").is_dir()
