@@ -153,7 +153,7 @@ def _update_part(dst: Path, data: dict[str, Any], *, on: dt.date, same: bool) ->
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise UpdateFailed(f"update of {dst.name or dst}: {first}; nothing was committed: "
                            "`git reset --hard HEAD` returns to where you were") from None
-    return [(dst / rel).relative_to(_top(dst)).as_posix() for rel in merged.conflicts]
+    return [(dst.resolve() / rel).relative_to(_top(dst)).as_posix() for rel in merged.conflicts]
 
 
 def _top(path: Path) -> Path:

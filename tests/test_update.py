@@ -274,3 +274,14 @@ def test_a_host_deleted_file_stays_deleted(repo: Path) -> None:
     assert main(["update", "--repo", str(repo)]) == 0
     assert not (repo / "hosts/beta/README.md").exists()
     assert "# an IANA name" in (repo / "hosts/beta/configuration.nix").read_text()
+
+
+def test_a_conflict_is_reported_from_inside_the_repository_with_the_default_repo(
+        repo: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = repo / "hosts/alpha/configuration.nix"
+    config.write_text(config.read_text().replace('time.timeZone = "UTC";',
+                                                 'time.timeZone = "Europe/Oslo";'))
+    _git(repo, "commit", "-qam", "move to Oslo")
+    monkeypatch.chdir(repo)  # `cd infra && nixbtw update alpha`: --repo is "."
+    assert main(["update", "alpha"]) == 1
+    assert "hosts/alpha/configuration.nix" in capsys.readouterr().err
