@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold import nixlit
-from scaffold.errors import FileExistsConflict, InputError, UsageError
+from scaffold.errors import FileExistsConflict, InputError, NixbtwError, UsageError
 from scaffold.render import ANSWERS, Rendered, render_host, render_new, render_repo
 from scaffold.repo import RepoSpec, repo_spec
 from scaffold.spec import HostSpec
 from scaffold.update import (
-    UpdateConflict,
     UpdateResult,
     host_dirs,
     host_spec,
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from scaffold.deploy import DeployResult
 from scaffold.write import WriteResult, check_access, check_ground, git_add, locked, write_files
 
-__all__ = ["NewHost", "UpdateResult", "deploy", "new_host", "update"]
+__all__ = ["NewHost", "NewHostConflict", "UpdateResult", "deploy", "new_host", "update"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +79,14 @@ def new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool = False,
 def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: bool,
               keep: Path | None) -> NewHost:
     repo_updated: list[str] = []
+    conflicts: list[str] = []
     _refuse_mixing(spec, out)
     if spec.lane != "nixos-channels" and is_repo(out):
         host, repo = _render_into_fleet(spec, out, on=on, force=force)
-        repo_files, repo_updated = _repo_changes(out, repo, on=on)
+        try:
+            repo_files, repo_updated = _repo_changes(out, repo, on=on)
+        except _RepoConflict as conflict:
+            repo_files, repo_updated, conflicts = conflict.files, sorted(conflict.files), conflict.conflicts
         rendered = Rendered(plan=host.plan, files={**repo_files, **host.files}, seeds=host.seeds,
                             repo=repo)
         # Host files follow --force; the repository's files are either unedited
@@ -105,6 +108,8 @@ def _new_host(spec: HostSpec, out: Path, *, on: dt.date, force: bool, stage: boo
     notes = _secret_notes(out, spec, result)
     if stage:
         git_add(out, result.written, result)
+    if conflicts:
+        raise NewHostConflict(spec.hostname, conflicts)
     return NewHost(rendered=rendered, written=result, out=out, repo_updated=repo_updated, notes=notes)
 
 
@@ -208,10 +213,28 @@ def _repo_changes(out: Path, repo: RepoSpec, *, on: dt.date) -> tuple[dict[str, 
     # The user edited flake.nix or another shared file: merge, which needs git.
     merged, conflicts = merge_repo_part(out, repo, on=on)
     if conflicts:
-        # The markers are the user's to resolve: written (all or nothing) without the host.
-        write_files(out, merged, force=True, overwrite=set(merged))
-        raise UpdateConflict(conflicts)
+        # Written with the host in the run's one write, so the repository never lists a
+        # host it lacks; the markers are the user's to resolve.
+        raise _RepoConflict(merged, conflicts)
     return merged, sorted(merged)
+
+
+class _RepoConflict(Exception):
+    def __init__(self, files: dict[str, str], conflicts: list[str]) -> None:
+        self.files, self.conflicts = files, conflicts
+
+
+class NewHostConflict(NixbtwError):
+    """The host is written; the repository's files it changed hold conflict markers."""
+
+    exit_code = 1
+
+    def __init__(self, host: str, files: list[str]) -> None:
+        self.files = files
+        super().__init__(
+            f"new host: hosts/{host} is written, but your edits collide with what it needs in "
+            f"{', '.join(files)}; resolve the <<<<<<< / >>>>>>> markers there, then git add and commit "
+            "(nothing else is needed: the host is in place)")
 
 
 def update(root: Path, hosts: list[str] | None = None, *, on: dt.date,

@@ -185,3 +185,25 @@ def test_a_folder_beside_the_hosts_is_a_new_repository_not_the_one_around_it(tmp
     assert not (infra / "hosts" / "other").exists()
     assert main([*add, "--set", "hostname=beside", "--out", str(infra / "hosts" / "atlas")]) == 0
     assert (infra / "hosts" / "beside").is_dir()
+
+
+def test_a_new_host_whose_inputs_collide_with_edits_is_written_with_the_markers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    infra = tmp_path / "infra"
+    assert main(["new", "host", "--non-interactive", "--answers", str(EXAMPLES / "minimal.yaml"),
+                 "--out", str(infra)]) == 0
+    flake = infra / "flake.nix"
+    text = flake.read_text()
+    start, end = text.index("  inputs = {"), text.index("  outputs =")
+    flake.write_text(text[:start] + '  inputs = {\n    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05"; # mine\n'
+                     '    mine.url = "github:me/mine";\n  };\n\n' + text[end:])
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(infra), *args], check=True)
+    capsys.readouterr()
+    assert main(["new", "host", "--non-interactive", "--answers", str(EXAMPLES / "determinate-standalone.yaml"),
+                 "--out", str(infra)]) == 1
+    err = capsys.readouterr().err
+    assert "hosts/kestrel is written, but your edits collide with what it needs in flake.nix" in err
+    assert (infra / "hosts/kestrel/configuration.nix").is_file()  # the repository never lists a missing host
+    assert "<<<<<<<" in flake.read_text()
+    assert "kestrel" in (infra / ".copier-answers.yml").read_text()
