@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from scaffold import __version__, process
+from scaffold.errors import InputError
 
 # Recorded in every answers file, so it must not depend on the machine.
 SOURCE = "~/.local/share/nixbtw/templates.bundle"
@@ -64,7 +65,19 @@ def checkout(version: str) -> Path:
     from it is much cheaper than letting copier clone the history every time."""
     src = Path(template_source()[0]).expanduser()
     stat = src.stat()
+    if version not in _versions(src, stat.st_mtime_ns, stat.st_size):
+        # A teammate's newer nixbtw wrote the repository (or the answers were edited):
+        # say so instead of git clone's "Could not find remote branch".
+        raise InputError("_commit", f"the repository records template version {version!r}, which "
+                         f"nixbtw {__version__} does not have (it knows "
+                         f"{', '.join(sorted(_versions(src, stat.st_mtime_ns, stat.st_size)))})",
+                         "upgrade nixbtw to the version that wrote it, then run this again")
     return _checkout(version, src, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _versions(src: Path, _mtime: int, _size: int) -> frozenset[str]:
+    return frozenset(bundle_tags(src))
 
 
 @functools.cache

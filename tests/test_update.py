@@ -7,6 +7,7 @@ its template improvements into the repository.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -285,3 +286,13 @@ def test_a_conflict_is_reported_from_inside_the_repository_with_the_default_repo
     monkeypatch.chdir(repo)  # `cd infra && nixbtw update alpha`: --repo is "."
     assert main(["update", "alpha"]) == 1
     assert "hosts/alpha/configuration.nix" in capsys.readouterr().err
+
+
+def test_a_repository_from_a_newer_nixbtw_is_named_not_a_git_error(repo: Path, capsys: Capture) -> None:
+    for answers in (repo / ".copier-answers.yml", repo / "hosts/alpha/.copier-answers.yml"):
+        answers.write_text(re.sub(r"(?m)^_commit: .*$", "_commit: 9.9.9", answers.read_text()))
+    _git(repo, "commit", "-qam", "a teammate's newer nixbtw")
+    assert main(["update", "alpha", "--repo", str(repo), "--set", "services.openssh=true"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: _commit: the repository records template version '9.9.9', which nixbtw ")
+    assert line.endswith("upgrade nixbtw to the version that wrote it, then run this again")
