@@ -41,6 +41,13 @@ class FileContext:
 
 
 def file_facts(ctx: FileContext, f: NixFile) -> FileFacts:
+    if "NBT019" in ctx.rules and f.too_deep:
+        # Every other rule's queries would take minutes on it: only the warning, and Nix's own
+        # verdict where bracket nesting is what makes it deep (that check needs no query).
+        rules = ["NBT019", *(["NBT017"] if "NBT017" in ctx.rules and any(
+            opener * 256 in f.source for opener in (b"(", b"[", b"{")) else [])]
+        return FileFacts(rel=f.rel, findings=tuple(
+            found for rule_id in rules for found in REGISTRY[rule_id].per_file(ctx, f)))  # type: ignore[misc]
     findings: list[Finding] = []
     for rule_id in sorted(ctx.rules):
         per_file = REGISTRY[rule_id].per_file

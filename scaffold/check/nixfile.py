@@ -38,6 +38,7 @@ SELF_MODULE = re.compile(r"^(?:inputs\.)?(?:self|outputs)\.(?:flake\.)?"
 _VM_NAME = re.compile(r"^vm(?:s|[A-Z]\w*)?$")  # vmVariant, vmConfigurations, vms: test machines
 MODULE_OUTPUTS = frozenset({"nixosModules", "darwinModules", "homeModules", "homeManagerModules"})
 _ATTRSETS = ("attrset_expression", "rec_attrset_expression")
+DEPTH_LIMIT = 30_000
 _CFG = re.compile(rb"\bcfg\s*=\s*config\.([\w.-]+)\s*;")
 _GUARD = re.compile(r"config(?:\.[\w-]+)+\.enable")
 
@@ -69,6 +70,25 @@ class NixFile:
         except OSError:
             return None
         return cls(rel, source, nixparse.parse(source))
+
+    @functools.cached_property
+    def too_deep(self) -> bool:
+        """Nested deeper than DEPTH_LIMIT: tree-sitter's query cursor slows down sharply past
+        a few tens of thousands of levels and stops capturing below 65,535, so no rule reads it.
+        A level costs at least two bytes (`a+`): smaller files are not walked."""
+        if len(self.source) < 2 * DEPTH_LIMIT:
+            return False
+        cursor, depth = self.tree.walk(), 0
+        while True:
+            if cursor.goto_first_child():
+                depth += 1
+                if depth > DEPTH_LIMIT:
+                    return True
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return False
+                depth -= 1
 
     @functools.cached_property
     def found(self) -> dict[str, list[tree_sitter.Node]]:

@@ -17,7 +17,7 @@ from scaffold import nixparse, releases
 from scaffold.check.collect import FileContext
 from scaffold.check.context import Repo, string_value
 from scaffold.check.model import Finding, file_rule, finding, rule
-from scaffold.check.nixfile import NixFile
+from scaffold.check.nixfile import DEPTH_LIMIT, NixFile
 from scaffold.check.rules_text import GC_ALL, channel_commands, gc_scripts
 
 PRIVATE_KEY_NAME = re.compile(r"(^|/)(id_(ed25519|rsa|ecdsa|dsa)|ssh_host_\w+_key|[^/]+\.key)$")
@@ -387,3 +387,12 @@ def lock_does_not_parse(repo: Repo) -> Iterator[Finding]:
             yield finding("NBT017", "flake.lock", 1, 1, "flake.lock is not a flake lock file",
                           "Nix refuses the flake, and no input can be checked",
                           "restore it from git, or regenerate it with nix flake lock")
+
+
+@file_rule("NBT019", "too-deep-to-check", "a file nested too deep for the checker to read", "warning")
+def too_deep(_ctx: FileContext, f: NixFile) -> Iterator[Finding]:
+    if f.too_deep:
+        yield finding("NBT019", f.rel, 1, 1, f"{f.rel} nests more than {DEPTH_LIMIT:,} levels deep and "
+                      "was not checked", "no rule read it: its settings, imports and secrets are unknown "
+                      "to this check", "split the expression (a generated file: generate it as a list or "
+                      "a set instead of one long chain), or keep it out of the repository")
