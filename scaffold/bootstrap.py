@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 NIXOS_ANYWHERE = "nixos-anywhere"
 # The repository's dev shell has the tools its READMEs run, pinned by flake.lock.
-NIX_DEVELOP = ("nix", "develop", "-c")
+# Flakes named on the command line: a stock Nix install has them off.
+NIX_DEVELOP = ("nix", "--extra-experimental-features", "nix-command flakes", "develop", "-c")
 DISK_KEY_ENV = "NIXBTW_DISK_KEY_FILE"
 # Typed, not echoed, kept out of the shell history, written 0600 and without a newline.
 DISK_KEY_READ = ("(umask 077 && printf 'Disk passphrase: ' && read -rs pass && echo "
@@ -315,7 +316,8 @@ class Rekey:
 
     def line(self, repo: Path, *, develop: bool) -> str:
         """The command to paste, from the repository."""
-        argv = [*NIX_DEVELOP[:2], *([".."] if self.cwd != repo else []), "-c", *self.argv] if develop \
+        # A line to paste, as the READMEs write it (their first steps turn flakes on).
+        argv = ["nix", "develop", *([".."] if self.cwd != repo else []), "-c", *self.argv] if develop \
             else list(self.argv)
         where = "" if self.cwd == repo else f"cd {shlex.quote(str(self.cwd.relative_to(repo)))} && "
         return where + shlex.join(argv)

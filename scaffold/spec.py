@@ -526,6 +526,9 @@ class Deploy(_Model):
             raise _problem(f"{_clip(v)!r} is not USER@ADDRESS (no spaces, ports or shell characters)",
                            "write the admin's login and the host's address, e.g. admin@web1.example.org "
                            "(a port goes in deploy.ssh_port)")
+        if v is not None and re.fullmatch(r"[^@]+@[^:]+:[0-9]+", v):
+            raise _problem(f"{_clip(v)!r} has a port after the address",
+                           "write USER@ADDRESS, and the port in deploy.ssh_port")
         if v is not None and ":" in v:
             raise _problem(f"{_clip(v)!r} has an IPv6 address, which deploy-rs cannot put in its ssh "
                            "and nix copy URLs", "use a host name that resolves to it (DNS or /etc/hosts)")

@@ -629,7 +629,8 @@ def test_print_shows_one_command_from_the_dev_shell_and_does_nothing(
     assert nixbtw("frame", "--target", TARGET, "--print") == 0
     out, err = capsys.readouterr()
     assert out.splitlines() == [shlex.join([
-        "nix", "develop", "-c", "nixos-anywhere", "--flake", ".#frame",
+        "nix", "--extra-experimental-features", "nix-command flakes", "develop", "-c", "nixos-anywhere",
+        "--flake", ".#frame",
         "--generate-hardware-config", "nixos-generate-config", "./hosts/frame/hardware-configuration.nix",
         "--extra-files", "/tmp/frame-keys",
         "--disk-encryption-keys", "/tmp/secret.key", str(repo / "disk.key"),

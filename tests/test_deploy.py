@@ -54,9 +54,9 @@ STANDIN = """#!{python}
 import json, os, subprocess, sys
 args = sys.argv[1:]
 if os.path.basename(sys.argv[0]) == "nix":  # nix develop -c deploy ...: the dev shell's deploy-rs
-    if args[:3] != ["develop", "-c", "deploy"]:
+    if args[:5] != ["--extra-experimental-features", "nix-command flakes", "develop", "-c", "deploy"]:
         sys.exit("stand-in nix: unexpected " + repr(args))
-    args, via = args[3:], "dev shell"
+    args, via = args[5:], "dev shell"
 else:
     via = "PATH"
 record = {{"argv": args, "cwd": os.getcwd(), "via": via}}
@@ -155,11 +155,12 @@ def test_no_names_deploys_every_host_with_a_target(tmp_path: Path, capsys: Captu
 def test_dry_run_prints_the_command_and_runs_nothing(tmp_path: Path, capsys: Capture, deployer: Path) -> None:
     root = fleet(tmp_path, capsys)
     assert nixbtw("deploy", "--repo", str(root), "vault", "--dry-run") == 0
-    assert capsys.readouterr().out == "nix develop -c deploy --skip-checks '.#vault'\n"
+    assert capsys.readouterr().out == ("nix --extra-experimental-features 'nix-command flakes' develop -c "
+                                       "deploy --skip-checks '.#vault'\n")
     assert not deployer.exists()
     assert nixbtw("deploy", "--repo", str(root), "--tag", "storage", "--dry-run", "--json") == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["hosts"] == ["vault"] and out["ran"] is False and out["argv"][:4] == ["nix", "develop", "-c", "deploy"]
+    assert out["hosts"] == ["vault"] and out["ran"] is False and out["argv"][3:6] == ["develop", "-c", "deploy"]
 
 
 def test_a_failed_deploy_exits_with_deploy_rs_code(tmp_path: Path, capsys: Capture, deployer: Path,
@@ -374,3 +375,8 @@ def test_a_home_manager_host_is_not_asked_for_a_target_it_could_not_use(
     [line] = refused(capsys, "--repo", str(root), "devbox")
     assert line == ("error: hosts/devbox/.copier-answers.yml: lane: deploy-rs does not deploy home-manager "
                     "hosts; switch devbox on the machine as its README says")
+
+
+def test_a_port_after_the_address_is_pointed_to_ssh_port() -> None:
+    assert ("deploy.target: 'ops@192.0.2.1:22' has a port after the address; write USER@ADDRESS, and the port "
+            "in deploy.ssh_port") in spec_problems("lix-server", "deploy.target=ops@192.0.2.1:22")
