@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,18 +111,24 @@ def _stop(signum: int, _frame: object) -> None:
     raise Stopped(signum, f"stopped by {name}: nothing was written")
 
 
+def _stop_update(signum: int, _frame: object) -> None:
+    name = signal.Signals(signum).name
+    raise Stopped(signum, f"stopped by {name} during the update; `git status` shows what it changed "
+                  "and `git reset --hard HEAD` returns to where you were")
+
+
 @contextlib.contextmanager
 def locked(out: Path, *, signals: bool = True) -> Iterator[None]:
     """Hold the repository's lock (creating --out if needed); on SIGTERM, SIGINT or
     SIGHUP, undo and stop (a signal during the publish lets it finish first). An
-    interrupted earlier run is cleaned up first. `signals=False` leaves signal
-    handling alone (update: copier writes in place, and git undoes it)."""
+    interrupted earlier run is cleaned up first. `signals=False` (update: copier writes
+    in place, and git undoes it) stops with a line that says so, and still frees the lock."""
     created = _make_out(out)
     try:
         lock = _lock_path(out)
         _acquire(lock, out)
         try:
-            with _signals_raise() if signals else contextlib.nullcontext():
+            with _signals_raise(_stop if signals else _stop_update):
                 _STATE["published"] = False
                 recover(out)
                 yield
@@ -137,17 +143,17 @@ def locked(out: Path, *, signals: bool = True) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
+def _signals_raise(handler: Callable[[int, object], None] = _stop) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # a library caller in a thread keeps its own signal handling
         return
     wanted = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    before = {s: signal.signal(s, _stop) for s in wanted}
+    before = {s: signal.signal(s, handler) for s in wanted}
     try:
         yield
     finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
+        for s, previous in before.items():
+            signal.signal(s, previous)
 
 
 @contextlib.contextmanager

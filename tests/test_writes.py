@@ -245,3 +245,17 @@ def test_an_out_that_is_a_file_is_called_not_a_directory(where: str, tmp_path: P
     assert main(["new", "host", "zeus", "--out", where, *ADD]) == 2
     err = capsys.readouterr().err
     assert err == f"error: --out: {where} is not a directory; pick a directory\n"
+
+
+def test_a_signal_during_update_says_how_to_undo_and_frees_the_lock(tmp_path: Path) -> None:
+    """update merges in place (git undoes it): a signal stops it with one line and no stale lock."""
+    from scaffold.errors import Stopped
+    from scaffold.write import _lock_path, locked
+
+    out = _repo_with_one_host(tmp_path)
+    with pytest.raises(Stopped) as stopped, locked(out, signals=False):
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert str(stopped.value) == ("stopped by SIGTERM during the update; `git status` shows what it changed "
+                                  "and `git reset --hard HEAD` returns to where you were")
+    assert stopped.value.exit_code == 128 + 15
+    assert not _lock_path(out).exists()
