@@ -35,7 +35,7 @@ from scaffold.update import host_dirs, host_spec
 __all__ = [
     "Bootstrap", "FacterDisk", "FacterFacts", "HostKey", "Install", "add_sops_recipient",
     "bootstrap", "check_target", "facter_warnings", "host_key", "host_key_path", "missing_secrets",
-    "plan_install", "read_facter", "secret_files", "set_agenix_host_key", "stream", "unreadable",
+    "plan_install", "read_facter", "secret_files", "set_agenix_host_key", "stream", "tracked", "unreadable",
 ]
 
 log = logging.getLogger(__name__)
@@ -271,13 +271,13 @@ def missing_secrets(spec: HostSpec, repo: Path, *, on: dt.date, then: str = "run
                         f"the host), git add it, then {then}")
                 for file, how in files.items() if not (repo / file).is_file()]
     for file in files:
-        if (repo / file).is_file() and not _tracked(repo, file):
+        if (repo / file).is_file() and not tracked(repo, file):
             problems.append(Problem(file, "is not tracked by git, so the flake cannot see it",
                                     f"git add {file}, then {then}"))
     return problems
 
 
-def _tracked(repo: Path, rel: str) -> bool:
+def tracked(repo: Path, rel: str) -> bool:
     """Is `rel` tracked? (True when git or a repository is not there to ask.)"""
     if shutil.which("git") is None:
         return True

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold.bootstrap import NIX_DEVELOP, missing_secrets, secret_files, unreadable
+from scaffold.bootstrap import NIX_DEVELOP, missing_secrets, secret_files, tracked, unreadable
 from scaffold.deployplan import DEPLOYABLE, deploy_node
 from scaffold.errors import InputError, Problem, ToolMissing
 from scaffold.process import stream
@@ -106,9 +106,12 @@ def _hardware_problems(spec: HostSpec, repo: Path) -> list[Problem]:
     hardware = host_dir / "hardware-configuration.nix"
     if (host_dir / "facter.json").is_file() or not hardware.is_file():
         return []
-    if not hardware.read_text(encoding="utf-8", errors="replace").startswith(PLACEHOLDER):
-        return []
     rel = f"hosts/{spec.hostname}/hardware-configuration.nix"
+    if not hardware.read_text(encoding="utf-8", errors="replace").startswith(PLACEHOLDER):
+        if not tracked(repo, rel):
+            return [Problem(rel, "is not tracked by git, so the flake builds the placeholder git has",
+                            f"git add {rel} and commit, then deploy")]
+        return []
     how = (f"install the host first (nixbtw bootstrap {spec.hostname} --target ...), or on the machine "
            f"nixos-generate-config --no-filesystems --show-hardware-config > {rel} (disko declares the "
            "file systems); commit it" if spec.disk.layout != "none" else
@@ -139,9 +142,16 @@ def _secret_problems(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem
         return [Problem(where, f"does not record {host}'s host key, so nothing shows {host} can "
                         "decrypt its secrets", f"nixbtw bootstrap records it when installing; "
                         f"for an installed host, {how}")]
-    return [Problem(rel, f"{why}, so {host} could not decrypt it after the deploy",
-                    "re-encrypt it: " + ("nix develop -c sops updatekeys " + rel if tool == "sops-nix"
-                                          else "cd secrets && nix develop .. -c agenix -r"))
+    def fix(rel: str, why: str) -> str:
+        if why.startswith("is not encrypted for"):
+            return "re-encrypt it: " + (f"nix develop -c sops updatekeys -y {rel}" if tool == "sops-nix"
+                                        else "cd secrets && nix develop .. -c agenix -r")
+        # Not encrypted at all (plain text in git): encrypt it, then treat the values as leaked.
+        return ("encrypt it: " + (f"nix develop -c sops -e -i {rel}" if tool == "sops-nix"
+                                  else f"cd secrets && nix develop .. -c agenix -e {Path(rel).name}")
+                + ", and change what it held: git history keeps the plain text")
+
+    return [Problem(rel, f"{why}, so {host} could not decrypt it after the deploy", fix(rel, why))
             for rel, why in unreadable(tool, repo, files, key).items()]
 
 

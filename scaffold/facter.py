@@ -46,7 +46,8 @@ def read_facter(path: Path) -> FacterFacts:
             raw = fh.read(bounds.REPORT_MAX_BYTES + 1)
         report = bounds.load_report(raw, field="--facter", source=str(path))
     except (OSError, ValueError) as err:
-        raise InputError("--facter", f"cannot read {path} ({err})", fix) from None
+        detail = str(err) if len(str(err)) <= 200 else str(err)[:200] + "..."
+        raise InputError("--facter", f"cannot read {path} ({detail})", fix) from None
     hardware = report.get("hardware") if isinstance(report, dict) else None
     if not isinstance(hardware, dict):
         raise InputError("--facter", f"{path} is not a nixos-facter report (no hardware)", fix)

@@ -749,3 +749,12 @@ def test_shapes_found_by_reading_fire(case: str, tmp_path: Path) -> None:
 def test_shapes_found_by_reading_have_quiet_near_misses(case: str, tmp_path: Path) -> None:
     rule_id, _bad, good = READ_CASES[case]
     assert run_rule(rule_id, good, tmp_path) == []
+
+
+def test_a_folder_without_nix_files_is_named_not_passed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scaffold.cli import main
+
+    (tmp_path / "notes.md").write_text("# not a configuration\n")
+    assert main(["check", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"error: PATH: {tmp_path} holds no .nix files, so there is nothing to "
+                                       "check; point nixbtw check at a configuration repository\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -380,3 +381,24 @@ def test_a_home_manager_host_is_not_asked_for_a_target_it_could_not_use(
 def test_a_port_after_the_address_is_pointed_to_ssh_port() -> None:
     assert ("deploy.target: 'ops@192.0.2.1:22' has a port after the address; write USER@ADDRESS, and the port "
             "in deploy.ssh_port") in spec_problems("lix-server", "deploy.target=ops@192.0.2.1:22")
+
+
+def test_a_hardware_file_git_does_not_track_is_refused(tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "rm", "-q", "--cached", "hosts/vault/hardware-configuration.nix"], check=True)
+    [line] = refused(capsys, "--repo", str(root), "vault")
+    assert line == ("error: hosts/vault/hardware-configuration.nix: is not tracked by git, so the flake builds "
+                    "the placeholder git has; git add hosts/vault/hardware-configuration.nix and commit, "
+                    "then deploy")
+
+
+def test_a_secret_left_in_plain_text_is_to_be_encrypted_and_changed(
+        tmp_path: Path, capsys: Capture, deployer: Path) -> None:
+    root = fleet(tmp_path, capsys)
+    (root / "secrets/vault-bob-password.age").write_text("$y$j9T$plain\n")
+    [line] = refused(capsys, "--repo", str(root), "vault")
+    assert "encrypt it: cd secrets && nix develop .. -c agenix -e vault-bob-password.age, and change what it " \
+           "held: git history keeps the plain text" in line

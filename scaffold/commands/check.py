@@ -48,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{rule.id}  {rule.name:<28} {rule.severity:<8} {rule.summary}")
         return 0
     root = Path(args.path)
+    if root.is_dir() and next(root.rglob("*.nix"), None) is None:
+        from scaffold.errors import UsageError
+
+        raise UsageError("PATH", f"{root} holds no .nix files, so there is nothing to check",
+                         "point nixbtw check at a configuration repository")
     findings = check(root, select=args.select, ignore=args.ignore, max_lock_age_days=args.max_lock_age)
     findings = [_at_nix_syntax_error(root, f) if f.rule == PARSE_RULE else f for f in findings]
     if args.format == "json":
