@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     upd.add_argument("hosts", nargs="*", metavar="HOST", help="hosts to update (default: all)")
     upd.add_argument("--set", dest="sets", metavar="KEY=VALUE", action="append", default=[],
-                     help="change an answer of the one HOST named (repeatable)")
+                     help="change an answer of the HOSTs named, or of every host when none is (repeatable)")
     upd.add_argument("--repo", metavar="DIR", default=".", help="the repository (default: .)")
     upd.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
     upd.add_argument("--non-interactive", action="store_true",
