@@ -38,18 +38,22 @@ PLACEHOLDER = "# PLACEHOLDER"
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
-    """One deploy-rs run over `hosts`, from the repository (`cwd`)."""
+    """One deploy-rs run over the hosts of `specs`, from the repository (`cwd`)."""
 
-    hosts: tuple[str, ...]
+    specs: tuple[HostSpec, ...]
     argv: tuple[str, ...]
     cwd: Path
 
-    def command(self, *, installed: bool) -> list[str]:
-        """deploy-rs from the repository's dev shell (pinned by flake.lock), or from PATH."""
-        return list(self.argv) if installed else [*NIX_DEVELOP, *self.argv]
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return tuple(s.hostname for s in self.specs)
 
-    def to_json(self, *, installed: bool, ran: bool, exit_code: int | None) -> dict[str, object]:
-        return {"hosts": list(self.hosts), "argv": self.command(installed=installed),
+    def command(self, *, direct: bool) -> list[str]:
+        """deploy-rs from the repository's dev shell (pinned by flake.lock), or `direct` from PATH."""
+        return list(self.argv) if direct else [*NIX_DEVELOP, *self.argv]
+
+    def to_json(self, *, direct: bool, ran: bool, exit_code: int | None) -> dict[str, object]:
+        return {"hosts": list(self.hosts), "argv": self.command(direct=direct),
                 "cwd": str(self.cwd), "ran": ran, "exit_code": exit_code}
 
 
@@ -142,6 +146,7 @@ def _secret_problems(spec: HostSpec, repo: Path, *, on: dt.date) -> list[Problem
         return [Problem(where, f"does not record {host}'s host key, so nothing shows {host} can "
                         "decrypt its secrets", f"nixbtw bootstrap records it when installing; "
                         f"for an installed host, {how}")]
+
     def fix(rel: str, why: str) -> str:
         if why.startswith("is not encrypted for"):
             return "re-encrypt it: " + (f"nix develop -c sops updatekeys -y {rel}" if tool == "sops-nix"
@@ -182,20 +187,20 @@ def plan_deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date) -
     # boots every VM test before each deploy; the repository's CI runs it on every push.
     # One --targets per host: deploy-rs before b7dda71 takes one value per --targets.
     targets = [f".#{hosts[0]}"] if len(hosts) == 1 else [a for h in hosts for a in ("--targets", f".#{h}")]
-    return Deployment(hosts, (DEPLOY, "--skip-checks", *targets), repo.absolute())
+    return Deployment(tuple(chosen), (DEPLOY, "--skip-checks", *targets), repo.absolute())
 
 
 @dataclass(frozen=True, slots=True)
 class DeployResult:
     deployment: Deployment
-    installed: bool
+    direct: bool  # deploy-rs from PATH, not the dev shell
     exit_code: int | None  # None: not run (--dry-run)
 
     def command_line(self) -> str:
-        return shlex.join(self.deployment.command(installed=self.installed))
+        return shlex.join(self.deployment.command(direct=self.direct))
 
     def to_json(self) -> dict[str, object]:
-        return self.deployment.to_json(installed=self.installed, ran=self.exit_code is not None,
+        return self.deployment.to_json(direct=self.direct, ran=self.exit_code is not None,
                                        exit_code=self.exit_code)
 
 
@@ -215,8 +220,7 @@ def build_warnings(specs: list[HostSpec], here: str) -> list[str]:
 def deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date, dry_run: bool,
            say: Callable[[str], None]) -> DeployResult:
     deployment = plan_deploy(repo, names, tags, on=on)
-    for line in build_warnings([host_spec(host_dirs(repo)[h], on=on) for h in deployment.hosts],
-                               local_system()):
+    for line in build_warnings(list(deployment.specs), local_system()):
         say(line)
     # The dev shell's deploy-rs is the one flake.lock pins, built like the activate-rs it
     # puts on the hosts; a deploy on PATH (nixpkgs' is older than deploy-rs's fix for the
@@ -231,5 +235,5 @@ def deploy(repo: Path, names: list[str], tags: list[str], *, on: dt.date, dry_ru
         say(f"warning: Nix is not installed, so deploy-rs runs from PATH ({shutil.which(DEPLOY)}), "
             "not the version flake.lock pins")
     say(f"nixbtw: deploying {', '.join(deployment.hosts)}: {result.command_line()}")
-    code = stream(deployment.command(installed=direct), cwd=repo)
+    code = stream(deployment.command(direct=direct), cwd=repo)
     return DeployResult(deployment, direct, code)

@@ -28,7 +28,7 @@ DEPLOYABLE = ("nixos-flake", "nixos-wsl", "darwin")
 @dataclass(frozen=True, slots=True)
 class DeployNode:
     name: str
-    kind: str  # "nixos" or "darwin": the activation wrapper and the configurations attribute
+    kind: str  # "nixos" or "darwin": deploy.nix's activation wrapper (lib.activate.<kind>)
     system: str
     hostname: str
     ssh_user: str
@@ -39,10 +39,6 @@ class DeployNode:
     tags: tuple[str, ...]
     # deploy-rs waits 240 s for activation; Homebrew bundles can take longer.
     activation_timeout: int | None = None
-
-    @property
-    def configurations(self) -> str:
-        return "darwinConfigurations" if self.kind == "darwin" else "nixosConfigurations"
 
 
 def _sudo_asks(spec: HostSpec, user: str) -> bool:

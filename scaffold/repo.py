@@ -54,9 +54,6 @@ class RepoNode(_Model):
     remote_build: bool = False
     activation_timeout: int | None = None
 
-    @property
-    def configurations(self) -> str:
-        return "darwinConfigurations" if self.kind == "darwin" else "nixosConfigurations"
 
 
 def repo_node(n: DeployNode) -> RepoNode:
